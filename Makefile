@@ -1,0 +1,47 @@
+# Hotline — every target sets up its own virtual environment first.
+#   make run     set up and start the whole system (web console + API + task worker) on SQLite
+#   make test    set up and run all tests (SQLite, then PostgreSQL when DATABASE_URL is set)
+#   make bench   build the city-scale data set and print the benchmark figures
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres bench lint messages setup clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || "$$(scripts/find-python)" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/python manage.py serve
+
+test: setup
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "DATABASE_URL is not set: the PostgreSQL run is skipped."; fi
+
+test-sqlite: setup
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	@echo "== tests on PostgreSQL ($$DATABASE_URL) =="
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+messages: setup
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	$(BIN)/python manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var/static

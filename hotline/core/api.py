@@ -1,0 +1,76 @@
+"""The JSON API at /api/v1/: session auth for the console, bearer tokens for external systems, errors as
+``{code, message, fields}``."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from hotline.core.errors import DomainError, ErrorCode
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "API token of an external system (created by an administrator): `Authorization: Bearer hl_…`"
+
+    def authenticate(self, request, token):
+        from hotline.org.services import api_token_authenticate
+
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def _error(api, request, status: int, code: str, message, fields=None):
+    return api.create_response(request, {"code": code, "message": str(message), "fields": fields or {}}, status=status)
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="Hotline API",
+        version="1",
+        description="Water-utility service hotline and work orders. Errors: `{code, message, fields}`.",
+        auth=[TokenAuth(), django_auth],
+        urls_namespace="api",
+    )
+
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request, exc: NinjaValidationError):
+        fields = {}
+        for err in exc.errors:
+            loc = [str(part) for part in err.get("loc", []) if part not in {"body", "query", "path", "payload"}]
+            fields[".".join(loc) or "request"] = err.get("msg", "")
+        return _error(api, request, 422, ErrorCode.VALIDATION, _("The request is not valid."), fields)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request, exc):
+        return _error(api, request, 401, ErrorCode.NOT_AUTHENTICATED, _("Log in or send an API token."))
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        return _error(api, request, 403, ErrorCode.PERMISSION_DENIED, _("You do not have permission to do this."))
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return _error(api, request, 404, ErrorCode.NOT_FOUND, _("Not found."))
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return _error(api, request, exc.status_code, "http_error", exc.message)
+
+    from hotline.customers.api import router as customers_router
+    from hotline.org.api import router as org_router
+
+    api.add_router("/", org_router)
+    api.add_router("/", customers_router)
+    return api
+
+
+api = build_api()

@@ -1,0 +1,65 @@
+"""Domain errors with stable codes. The API renders them as ``{code, message, fields}``; the console
+shows ``message`` in the user's language."""
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ErrorCode(StrEnum):
+    VALIDATION = "validation_error"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_AUTHENTICATED = "not_authenticated"
+    CONFLICT = "conflict"
+    INVALID_STATE = "invalid_state"
+    THROTTLED = "throttled"
+
+
+class DomainError(Exception):
+    code: ErrorCode = ErrorCode.VALIDATION
+    http_status = 400
+    default_message = _("The request is not valid.")
+
+    def __init__(self, message=None, *, fields: dict[str, str] | None = None, code: ErrorCode | None = None):
+        self.message = message if message is not None else self.default_message
+        self.fields = {k: str(v) for k, v in (fields or {}).items()}
+        if code is not None:
+            self.code = code
+        super().__init__(str(self.message))
+
+    def as_dict(self) -> dict:
+        return {"code": str(self.code), "message": str(self.message), "fields": self.fields}
+
+
+class ValidationError(DomainError):
+    code = ErrorCode.VALIDATION
+    http_status = 400
+
+
+class NotFoundError(DomainError):
+    code = ErrorCode.NOT_FOUND
+    http_status = 404
+    default_message = _("Not found.")
+
+
+class PermissionDeniedError(DomainError):
+    code = ErrorCode.PERMISSION_DENIED
+    http_status = 403
+    default_message = _("You do not have permission to do this.")
+
+
+class ConflictError(DomainError):
+    code = ErrorCode.CONFLICT
+    http_status = 409
+    default_message = _("Someone else changed this record; reload and try again.")
+
+
+class InvalidStateError(DomainError):
+    code = ErrorCode.INVALID_STATE
+    http_status = 409
+
+
+class ThrottledError(DomainError):
+    code = ErrorCode.THROTTLED
+    http_status = 429

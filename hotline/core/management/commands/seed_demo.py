@@ -1,0 +1,28 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from hotline.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_is_loaded, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo city (清源市): organisation, staff of every role, communities, accounts and bills."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--accounts", type=int, default=5000, help="number of customer accounts (default 5000)")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed gives the same city")
+        parser.add_argument("--bills-months", type=int, default=6, help="months of bills per account (0 for none)")
+        parser.add_argument("--if-empty", action="store_true", help="do nothing if the demo city is already loaded")
+
+    def handle(self, *args, accounts, seed, bills_months, if_empty, **options):
+        if demo_is_loaded():
+            if if_empty:
+                self.stdout.write("demo city already loaded")
+                return
+            raise CommandError("The database already holds the demo organisation; use an empty database.")
+        if accounts < 0:
+            raise CommandError("--accounts must be >= 0")
+        started = time.perf_counter()
+        seed_demo(accounts=accounts, seed=seed, bills_months=bills_months, log=self.stdout.write)
+        self.stdout.write(self.style.SUCCESS(f"demo city loaded in {time.perf_counter() - started:.1f} s"))
+        self.stdout.write("logins (password %s): %s" % (DEMO_PASSWORD, ", ".join(u for u, *_ in DEMO_LOGINS)))

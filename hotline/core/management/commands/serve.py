@@ -1,0 +1,77 @@
+"""Start the whole system: migrate, load the demo city if the database is empty, then run the web
+server (gunicorn: console + API) and the task worker (huey) until Ctrl-C."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from hotline.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_is_loaded
+
+
+class Command(BaseCommand):
+    help = "Run the web console, the API and the task worker together (Ctrl-C stops all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+        parser.add_argument("--no-demo", action="store_true", help="do not load the demo city into an empty database")
+
+    def handle(self, *args, host, port, web_workers, no_demo, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if not no_demo and not demo_is_loaded():
+            self.stdout.write("Empty database: loading the demo city (about 10 s)…")
+            call_command("seed_demo", stdout=self.stdout)
+        python, manage = sys.executable, str(settings.BASE_DIR / "manage.py")
+        children = [
+            subprocess.Popen([
+                python, "-m", "gunicorn", "config.wsgi", "--bind", f"{host}:{port}", "--workers", str(web_workers),
+                "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "10",
+            ], cwd=settings.BASE_DIR),
+            subprocess.Popen([python, manage, "run_huey", "--quiet"], cwd=settings.BASE_DIR),
+        ]
+        self._banner(host, port)
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        if not stopping:
+            self.stderr.write("A process exited unexpectedly; stopping the others.")
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.stdout.write("Hotline stopped.")
+        if not stopping:
+            sys.exit(1)
+
+    def _banner(self, host, port):
+        shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+        lines = [
+            "",
+            "=" * 64,
+            f"  Hotline is running: http://{shown}:{port}/",
+            f"  API docs:           http://{shown}:{port}/api/v1/docs",
+            f"  Demo logins (password: {DEMO_PASSWORD}):",
+        ]
+        lines += [f"    {username:<12} {role.label}" for username, role, _unit, _name in DEMO_LOGINS]
+        lines += ["  Stop with Ctrl-C.", "=" * 64, ""]
+        self.stdout.write("\n".join(str(line) for line in lines))

@@ -1,0 +1,29 @@
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+
+
+class ConsoleLoginRequiredMiddleware(LoginRequiredMiddleware):
+    """Login required for every console page; the API answers 401 itself (tokens or session)."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class DomainErrorMiddleware:
+    """A DomainError that escapes a console view becomes an error page with its message."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from hotline.core.errors import DomainError
+
+        if not isinstance(exception, DomainError) or request.path_info.startswith("/api/"):
+            return None
+        return render(request, "core/error.html", {"error": exception}, status=exception.http_status)

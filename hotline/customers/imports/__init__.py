@@ -1,0 +1,1 @@
+"""Import of the billing system's files (format: docs/billing-import.md)."""

@@ -1,0 +1,94 @@
+"""Import jobs: the service that the upload page, the management command and the worker share."""
+
+import logging
+from pathlib import Path
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.core.audit import audit
+from hotline.core.errors import DomainError, ValidationError
+from hotline.customers.imports import accounts, bills
+from hotline.customers.imports.common import ImportResult
+from hotline.customers.imports.readers import count_rows, file_format, read_rows
+from hotline.customers.models import ImportJob, ImportKind, ImportStatus
+from hotline.org.roles import Perm, require_perm
+
+log = logging.getLogger(__name__)
+
+IMPORTERS = {
+    ImportKind.ACCOUNTS: (accounts.AccountImporter, accounts.COLUMNS, accounts.REQUIRED),
+    ImportKind.BILLS: (bills.BillImporter, bills.COLUMNS, bills.REQUIRED),
+}
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+def import_job_create(*, actor, upload: UploadedFile, kind: str = ImportKind.ACCOUNTS) -> ImportJob:
+    """Store an uploaded file and queue its import; the worker runs it (``tasks.run_import``)."""
+    require_perm(actor, Perm.CUSTOMER_IMPORT)
+    if kind not in IMPORTERS:
+        raise ValidationError(_("Unknown import kind."), fields={"kind": _("Choose accounts or bills.")})
+    if upload is None:
+        raise ValidationError(_("Choose a file to import."), fields={"file": _("This field is required.")})
+    file_format(upload.name)  # refuses other types before anything is stored
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("The file is larger than 512 MB."), fields={"file": _("File too large.")})
+    from hotline.customers.tasks import run_import
+
+    with transaction.atomic():
+        job = ImportJob(kind=kind, original_name=upload.name[:200], created_by=actor)
+        job.file.save(Path(upload.name).name, upload, save=False)
+        job.save()
+        audit(actor=actor, action="import.queued", target=job, file=job.original_name, kind=kind)
+        transaction.on_commit(lambda: run_import(job.pk))
+    return job
+
+
+def import_job_for_path(*, actor, path: Path, kind: str = ImportKind.ACCOUNTS) -> ImportJob:
+    """A job for a file already on disk (management command); run it with ``import_job_run``."""
+    require_perm(actor, Perm.CUSTOMER_IMPORT)
+    file_format(path.name)
+    if not path.is_file():
+        raise ValidationError(_("No such file: %(path)s") % {"path": path})
+    job = ImportJob.objects.create(kind=kind, original_name=str(path)[:200], created_by=actor)
+    audit(actor=actor, action="import.started", target=job, file=str(path), kind=kind)
+    return job
+
+
+def import_job_run(job: ImportJob, *, path: Path | None = None, on_progress=None,
+                   chunk_size: int = 2000) -> ImportJob:
+    """Run an import job to its end, recording progress after every chunk."""
+    path = path or Path(job.file.path)
+    importer_class, columns, required = IMPORTERS[job.kind]
+    job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+    job.total_rows = count_rows(path)
+    job.save(update_fields=["status", "started_at", "total_rows"])
+
+    def progress(result: ImportResult) -> None:
+        _record(job, result)
+        job.save(update_fields=["processed_rows", "created_count", "updated_count", "unchanged_count",
+                                "error_count", "errors"])
+        if on_progress:
+            on_progress(job)
+
+    try:
+        importer = importer_class(chunk_size=chunk_size, error_limit=ImportJob.ERRORS_KEPT, on_progress=progress)
+        result = importer.run(read_rows(path, columns, required))
+        _record(job, result)
+        job.status = ImportStatus.DONE
+    except DomainError as exc:
+        job.status, job.failure = ImportStatus.FAILED, str(exc.message)
+    except Exception as exc:  # the job must end in a visible state, whatever happened
+        log.exception("import job %s failed", job.pk)
+        job.status, job.failure = ImportStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _record(job: ImportJob, result: ImportResult) -> None:
+    job.processed_rows = result.processed
+    job.created_count, job.updated_count, job.unchanged_count = result.created, result.updated, result.unchanged
+    job.error_count, job.errors = result.error_count, result.errors

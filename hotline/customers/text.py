@@ -1,0 +1,69 @@
+"""Search keys computed when an account is written: pinyin initials, given name, phone forms."""
+
+import re
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+# Surnames whose first reading is wrong by default (单 shan, 曾 zeng, 解 xie, 仇 qiu, 查 zha, 区 ou…).
+SURNAME_INITIALS = {
+    "单": "s", "曾": "z", "解": "x", "仇": "q", "查": "z", "区": "o", "朴": "p", "盖": "g",
+    "缪": "m", "尉": "y", "乐": "y", "覃": "q", "翟": "z", "召": "s", "种": "c", "燕": "y",
+}
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 西门 南宫 独孤 轩辕 万俟".split()
+)
+CJK = re.compile(r"[\u3400-\u9fff]")
+NON_DIGITS = re.compile(r"\D")
+
+
+@lru_cache(maxsize=20000)
+def _char_initial(ch: str) -> str:
+    if not CJK.match(ch):
+        return ch.lower() if ch.isascii() and ch.isalnum() else ""
+    return lazy_pinyin(ch, style=Style.FIRST_LETTER)[0][:1].lower()
+
+
+def name_initials(name: str) -> str:
+    """Pinyin initials as people type them: 张伟 → zw, 单丽 → sl."""
+    name = name.strip()
+    if not name:
+        return ""
+    first = SURNAME_INITIALS.get(name[0]) or _char_initial(name[0])
+    return (first + "".join(_char_initial(ch) for ch in name[1:]))[:20]
+
+
+def given_name(name: str) -> str:
+    """The name without its surname (李晓明 → 晓明, 欧阳明 → 明); empty for one-character names."""
+    name = name.strip()
+    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
+        return name[2:]
+    return name[1:] if len(name) >= 2 else ""
+
+
+def normalize_phone(raw: str) -> str:
+    """Digits only; a leading +86 / 0086 country code is dropped."""
+    digits = NON_DIGITS.sub("", raw or "")
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def mask_phone(number: str) -> str:
+    """138****1234: keep the first three and the last four digits."""
+    if len(number) <= 4:
+        return "*" * len(number)
+    if len(number) <= 7:
+        return "*" * (len(number) - 4) + number[-4:]
+    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+
+
+def has_cjk(text: str) -> bool:
+    return bool(CJK.search(text))
+
+
+def prefix_upper_bound(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix`` (for index range scans)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -1,0 +1,106 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.org.roles import Role
+
+
+class UnitKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    HOTLINE_CENTRE = "hotline_centre", _("Hotline centre")
+    MARKETING_CENTRE = "marketing_centre", _("Marketing service centre")
+    BRANCH = "branch", _("Branch company")
+    REPAIR_CENTRE = "repair_centre", _("Repair centre")
+    METER_READING = "meter_reading", _("Meter-reading team")
+    ENGINEERING = "engineering", _("Engineering department")
+    BUSINESS_HALL = "business_hall", _("Business hall")
+
+
+class Unit(models.Model):
+    """An organisational unit: the company, the hotline centre, a branch (分公司), its repair centre
+    (维修中心) and meter-reading team (抄表), the engineering department (工程处), a business hall (营业厅)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    head = models.ForeignKey(
+        "User", verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ancestors(self) -> list["Unit"]:
+        chain, unit = [], self.parent
+        while unit is not None:
+            chain.append(unit)
+            unit = unit.parent
+        return chain
+
+
+class User(AbstractUser):
+    """A member of staff, or a system user for an external system's API token."""
+
+    full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.OPERATOR)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.username
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for throttling (see ``services.login_throttle_check``)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for an external system, tied to a (system) user whose role sets what it may do.
+
+    Only a SHA-256 digest is stored; the token itself is shown once, when it is created.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

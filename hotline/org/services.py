@@ -1,0 +1,100 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hotline.core.audit import audit
+from hotline.core.errors import NotFoundError, ThrottledError, ValidationError
+from hotline.org.models import ApiToken, LoginFailure, User
+from hotline.org.roles import Perm, require_perm
+
+TOKEN_PREFIX = "hl_"
+
+
+# --- Login throttling -----------------------------------------------------------------------------
+
+def _recent_failures(*, username: str, ip: str | None):
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    by_user = LoginFailure.objects.filter(at__gte=since, username=username.lower()).count()
+    by_ip = LoginFailure.objects.filter(at__gte=since, ip=ip).count() if ip else 0
+    return by_user, by_ip
+
+
+def login_throttle_check(*, username: str, ip: str | None) -> None:
+    """Refuse a login attempt while the user name, or the address, has too many recent failures.
+
+    The address limit is higher (several seats may share one address behind a NAT)."""
+    by_user, by_ip = _recent_failures(username=username, ip=ip)
+    limit = settings.LOGIN_FAILURE_LIMIT
+    if by_user >= limit or by_ip >= limit * 4:
+        minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
+        raise ThrottledError(
+            _("Too many failed logins. Try again in %(minutes)d minutes or ask an administrator.")
+            % {"minutes": minutes}
+        )
+
+
+def login_failure_record(*, username: str, ip: str | None) -> None:
+    LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
+
+
+def login_success_clear(*, username: str) -> None:
+    LoginFailure.objects.filter(username=username.lower()).delete()
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+def api_token_create(*, actor: User, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the token row and the raw token (shown only once)."""
+    require_perm(actor, Perm.TOKEN_MANAGE)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("Give the token a name."), fields={"name": _("This field is required.")})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw), created_by=actor
+        )
+        audit(actor=actor, action="api_token.created", target=token, user=user.username, name=name)
+    return token, raw
+
+
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    require_perm(actor, Perm.TOKEN_MANAGE)
+    with transaction.atomic():
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit(actor=actor, action="api_token.revoked", target=token)
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user behind a raw bearer token, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Write the last-use time at most once a minute, not on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
+        ).update(last_used_at=now)
+    return token.user
+
+
+def api_token_get(*, actor: User, token_id: int) -> ApiToken:
+    require_perm(actor, Perm.TOKEN_MANAGE)
+    try:
+        return ApiToken.objects.select_related("user").get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise NotFoundError() from None

@@ -1,0 +1,56 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hotline.core.errors import DomainError
+from hotline.org.forms import ThrottledAuthenticationForm, TokenCreateForm
+from hotline.org.models import ApiToken
+from hotline.org.roles import Perm, require_perm
+from hotline.org.services import api_token_create, api_token_revoke, login_success_clear
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "org/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        login_success_clear(username=form.get_user().username)
+        return super().form_valid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "org/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+def tokens(request):
+    require_perm(request.user, Perm.TOKEN_MANAGE)
+    created = None
+    form = TokenCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = api_token_create(actor=request.user, user=form.cleaned_data["user"],
+                                          name=form.cleaned_data["name"])
+            created = {"token": token, "raw": raw}
+            form = TokenCreateForm()
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+    token_list = ApiToken.objects.select_related("user").order_by("revoked_at", "-created_at")
+    return render(request, "org/tokens.html", {"form": form, "tokens": token_list, "created": created})
+
+
+@require_POST
+def token_revoke(request, token_id: int):
+    require_perm(request.user, Perm.TOKEN_MANAGE)
+    token = get_object_or_404(ApiToken, pk=token_id, revoked_at__isnull=True)
+    api_token_revoke(actor=request.user, token=token)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("tokens")
