@@ -31,7 +31,10 @@ MOBILE_PREFIXES = [134, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158, 159, 1
                    156, 185, 186, 133, 153, 180, 189, 177, 199]
 SURNAMES, SURNAME_WEIGHTS = zip(*PersonProvider.last_names.items())
 GIVEN = list(PersonProvider.first_names)
-SEED_COMMUNITY = "中央公园2期"  # the community of the seed's planned outage (S5)
+SEED_COMMUNITY = "中央公园2期"
+# Dates in the generated billing data are drawn before this day, so that the city does not depend on
+# the day it is generated (bills, which are "the last N months", are the one exception).
+REFERENCE_DAY = date(2026, 11, 1)  # the community of the seed's planned outage (S5)
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,12 @@ class DemoCity:
             phones = [self.mobile(rng)]
             if rng.random() < 0.3:
                 phones.append(self.mobile(rng) if rng.random() < 0.6 else f"0533{rng.randrange(10**7):07d}")
-            opened = date(1995, 1, 1) + timedelta(days=rng.randrange(30 * 365))
+            opened = date(1995, 1, 1) + timedelta(days=rng.randrange((REFERENCE_DAY - date(1995, 1, 1)).days))
             row = {
                 "holder_name": self.person_name(rng),
                 "phones": ";".join(phones),
                 "meter_no": f"QY{i + 1:09d}",
-                "meter_installed_on": (opened + timedelta(days=rng.randrange(3000))).isoformat(),
+                "meter_installed_on": min(opened + timedelta(days=rng.randrange(3000)), REFERENCE_DAY).isoformat(),
                 "status": rng.choices(["正常", "暂停", "销户"], [96, 3, 1])[0],
                 "balance": f"{rng.choice([0, 0, 0, rng.uniform(0, 300)]):.2f}",
                 "arrears": f"{rng.uniform(20, 600):.2f}" if rng.random() < 0.12 else "0.00",

@@ -16,6 +16,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.core.bulk import insert_rows
 from hotline.customers.imports.common import ImportResult, RowError, parse_account_no, parse_date, parse_decimal
 from hotline.customers.models import (
     Account,
@@ -209,7 +210,14 @@ class AreaCache:
         }
 
 
+PREMISE_FIELDS = ["district_id", "road_id", "road_no", "community_id", "building_id", "unit_no", "room", "address"]
+ACCOUNT_FIELDS = ["account_no", "premise", "holder_since", "updated_at",
+                  "holder_name", "given_name", "name_initials", "status", "balance", "arrears", "opened_on",
+                  "import_digest"]
+
+
 def _account_fields(row: AccountRow) -> dict:
+    """Account values from a row, in the order of ACCOUNT_FIELDS[4:]."""
     return {
         "holder_name": row.holder_name,
         "given_name": given_name(row.holder_name),
@@ -331,20 +339,21 @@ class AccountImporter:
                 self._update(row, existing[row.account_no], premises[row.account_no])
 
     def _create(self, rows: list[AccountRow], premises: dict[str, dict]) -> None:
-        premise_objs = Premise.objects.bulk_create([Premise(**premises[r.account_no]) for r in rows])
-        accounts = Account.objects.bulk_create([
-            Account(account_no=r.account_no, premise_id=p.pk, holder_since=r.holder_since or r.opened_on,
-                    **_account_fields(r))
-            for r, p in zip(rows, premise_objs)
+        now = timezone.now()
+        premise_ids = insert_rows(Premise, PREMISE_FIELDS, [
+            tuple(premises[r.account_no][f] for f in PREMISE_FIELDS) for r in rows
+        ])
+        account_ids = insert_rows(Account, ACCOUNT_FIELDS, [
+            (r.account_no, premise_id, r.holder_since or r.opened_on, now, *_account_fields(r).values())
+            for r, premise_id in zip(rows, premise_ids)
         ])
         phones, meters = [], []
-        for row, premise, account in zip(rows, premise_objs, accounts):
-            phones += _phones(account.pk, row.phones)
+        for row, premise_id, account_id in zip(rows, premise_ids, account_ids):
+            phones += [(account_id, n, n[::-1], i) for i, n in enumerate(row.phones)]
             if row.meter_no:
-                meters.append(Meter(number=row.meter_no, premise_id=premise.pk, caliber_mm=row.meter_caliber,
-                                    installed_on=row.meter_installed_on))
-        AccountPhone.objects.bulk_create(phones)
-        Meter.objects.bulk_create(meters)
+                meters.append((row.meter_no, premise_id, row.meter_caliber, row.meter_installed_on))
+        insert_rows(AccountPhone, ["account", "number", "number_reversed", "position"], phones, returning=False)
+        insert_rows(Meter, ["number", "premise", "caliber_mm", "installed_on"], meters, returning=False)
         self.result.created += len(rows)
 
     def _update(self, row: AccountRow, account: Account, premise_fields: dict) -> None:

@@ -25,4 +25,5 @@ class Command(BaseCommand):
         started = time.perf_counter()
         seed_demo(accounts=accounts, seed=seed, bills_months=bills_months, log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"demo city loaded in {time.perf_counter() - started:.1f} s"))
-        self.stdout.write("logins (password %s): %s" % (DEMO_PASSWORD, ", ".join(u for u, *_ in DEMO_LOGINS)))
+        logins = ", ".join(username for username, *_ in DEMO_LOGINS)
+        self.stdout.write(f"logins (password {DEMO_PASSWORD}): {logins}")

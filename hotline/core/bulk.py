@@ -1,0 +1,37 @@
+"""Multi-row INSERT for imports of a million rows.
+
+``QuerySet.bulk_create`` spends ~60 µs per object building model instances and compiling SQL;
+an import of a million accounts writes ~5 million rows. This helper prepares each value with its
+field's own ``get_db_prep_save`` (so types are stored exactly as the ORM would store them) and
+sends one ``INSERT … VALUES (…), (…) RETURNING id`` per batch, on SQLite and PostgreSQL alike.
+No signals, no ``auto_now``: callers pass every value.
+"""
+
+from django.db import connections, router
+from django.db.models import Model
+
+MAX_PARAMS = 30000  # under SQLite's default 32766 and PostgreSQL's 65535
+
+
+def insert_rows(model: type[Model], fields: list[str], rows: list[tuple], *, returning: bool = True) -> list[int]:
+    """Insert ``rows`` (tuples in the order of ``fields``); returns the new primary keys in order."""
+    if not rows:
+        return []
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    field_objs = [meta.get_field(name) for name in fields]
+    preps = [f.get_db_prep_save for f in field_objs]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in field_objs)
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    suffix = f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning else ""
+    per_batch = max(1, MAX_PARAMS // len(fields))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_batch):
+            batch = rows[start:start + per_batch]
+            params = [prep(value, connection) for row in batch for prep, value in zip(preps, row)]
+            sql = f"INSERT INTO {meta.db_table} ({columns}) VALUES {', '.join([placeholder] * len(batch))}{suffix}"
+            cursor.execute(sql, params)
+            if returning:
+                ids.extend(row[0] for row in cursor.fetchall())
+    return ids
