@@ -13,3 +13,4 @@ HUEY = {**HUEY, "immediate": True}  # tasks run inline, in memory
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 LANGUAGE_CODE = "zh-hans"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -177,7 +177,7 @@ class ImportJobOut(Schema):
 def import_create(request, file: File[UploadedFile], kind: Form[ImportKind] = ImportKind.ACCOUNTS):
     job = import_job_create(actor=request.user, upload=file, kind=kind)
     job.refresh_from_db()
-    return 202, job
+    return Status(202, job)
 
 
 @router.get("/imports/{job_id}", response=ImportJobOut, summary="Import progress and error report")

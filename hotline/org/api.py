@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from hotline.core.errors import NotFoundError, ValidationError
@@ -64,7 +64,7 @@ def token_create(request, payload: TokenIn):
         raise ValidationError(fields={"username": "No active user with this name."})
     token, raw = api_token_create(actor=request.user, user=user, name=payload.name)
     token.token = raw
-    return 201, token
+    return Status(201, token)
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, summary="Revoke an API token (administrators)")

@@ -31,17 +31,18 @@ ACCOUNT_NO = re.compile(r"^[0-9A-Za-z-]{4,20}$")
 
 
 def parse_date(value: str, column: str) -> date | None:
+    """YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYYMMDD; empty is None."""
     if not value:
         return None
     text = value.strip().replace("/", "-").replace(".", "-")[:10]
+    if len(text) == 8 and text.isdigit():
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     try:
         return date.fromisoformat(text)
     except ValueError:
-        try:  # 20240131
-            return date(int(text[:4]), int(text[4:6]), int(text[6:8])) if len(text) == 8 and text.isdigit() else None
-        except ValueError:
-            pass
-    raise RowError(_("%(column)s: “%(value)s” is not a date (use YYYY-MM-DD).") % {"column": column, "value": value})
+        raise RowError(
+            _("%(column)s: “%(value)s” is not a date (use YYYY-MM-DD).") % {"column": column, "value": value}
+        ) from None
 
 
 def parse_decimal(value: str, column: str, default: Decimal | None = Decimal("0")) -> Decimal | None:

@@ -1,0 +1,70 @@
+"""Fixtures shared by the whole suite: staff of every role, a small area tree, and an importer of
+billing rows (accounts are created the way production creates them: through the import)."""
+
+import pytest
+
+from hotline.customers.imports.accounts import AccountImporter
+from hotline.org.models import Unit, UnitKind, User
+from hotline.org.roles import Role
+
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture
+def units(db):
+    company = Unit.objects.create(code="company", name="清源市自来水有限责任公司", kind=UnitKind.COMPANY)
+    hotline = Unit.objects.create(code="hotline", name="供水服务热线", kind=UnitKind.HOTLINE_CENTRE, parent=company)
+    branch = Unit.objects.create(code="zhangdian", name="张店分公司", kind=UnitKind.BRANCH, parent=company)
+    repair = Unit.objects.create(code="zhangdian-repair", name="张店维修中心", kind=UnitKind.REPAIR_CENTRE, parent=branch)
+    return {"company": company, "hotline": hotline, "branch": branch, "repair": repair}
+
+
+@pytest.fixture
+def make_user(db, units):
+    def make(role: str, username: str | None = None, unit: str = "hotline", **extra) -> User:
+        user = User(username=username or role, full_name=f"{role} user", role=role, unit=units[unit], **extra)
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user(Role.OPERATOR)
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user(Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user(Role.ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def field_worker(make_user):
+    return make_user(Role.FIELD_WORKER, unit="repair")
+
+
+def account_row(account_no: str, holder: str, **fields) -> dict:
+    row = {
+        "account_no": account_no, "holder_name": holder, "phones": "13800000000", "district": "张店区",
+        "road": "人民路", "road_no": "128", "community": "中央公园2期", "building": "3", "unit": "2", "room": "501",
+        "meter_no": f"M{account_no}", "meter_caliber": "15", "status": "正常", "balance": "0", "arrears": "0",
+    }
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def import_rows(db):
+    """Import billing rows (dicts in the import format) and return the ImportResult."""
+
+    def run(*rows: dict, chunk_size: int = 2000):
+        return AccountImporter(chunk_size=chunk_size).run((n, dict(row)) for n, row in enumerate(rows, start=2))
+
+    return run

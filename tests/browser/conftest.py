@@ -1,0 +1,155 @@
+"""Browser tests: Chromium driven through Playwright's sync API against pytest-django's live server.
+
+- One browser per session; a fresh context (cookies, storage) and page per test, 1366×768 by default.
+- Chromium is Debian's /usr/bin/chromium (browsers are never downloaded). Without it the tests are
+  skipped, unless REQUIRE_BROWSER=1 (CI), in which case they fail.
+- Every test gets a small demo city (``seed_demo``) in the test database; with transaction=True
+  tests the database is flushed after each test, and seeding 300 accounts takes a fraction of a second.
+- ``shot("name")`` saves a full-page PNG to test-artifacts/screenshots/<test>--<nn>-<name>.png.
+
+Run: .venv/bin/python -m pytest tests/browser -p no:cacheprovider -q   (or -m browser)
+"""
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.browser.helpers import DESKTOP, submit_login
+
+# Playwright's sync API runs an asyncio event loop in the main thread; Django would then refuse
+# ORM calls from the test body and fixtures (SynchronousOnlyOperation). Tests are synchronous code.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"Chromium not found at {CHROMIUM} (install Debian's `chromium` package)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def viewport():
+    """The viewport of the test's page; override with @pytest.mark.parametrize or a module fixture."""
+    return DESKTOP
+
+
+@pytest.fixture
+def context(browser, viewport):
+    mobile = viewport["width"] < 576
+    ctx = browser.new_context(
+        viewport=viewport,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        is_mobile=mobile,
+        has_touch=mobile,
+    )
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def shot(page, request):
+    """shot("step-name") saves a numbered full-page screenshot of the current page."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    test_name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    counter = {"n": 0}
+
+    def take(name: str, *, full_page: bool = True) -> Path:
+        counter["n"] += 1
+        path = SCREENSHOTS / f"{test_name}--{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
+
+
+@dataclass
+class Customer:
+    account_no: str
+    holder_name: str
+    phone: str
+
+    @property
+    def url_path(self) -> str:
+        return f"/customers/{self.account_no}/"
+
+
+@dataclass
+class Demo:
+    password: str
+    customer: Customer  # an account whose phone's last 4 digits, and holder name, match no other account
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo city, small: staff with the demo logins, 300 accounts, 3 months of bills."""
+    from hotline.customers.models import Account
+    from hotline.demo.seed import DEMO_PASSWORD, seed_demo
+
+    seed_demo(accounts=300, bills_months=3, log=lambda *a: None)
+    accounts = list(Account.objects.prefetch_related("phones").order_by("account_no"))
+    suffixes: dict[str, int] = {}
+    names: dict[str, int] = {}
+    for account in accounts:
+        names[account.holder_name] = names.get(account.holder_name, 0) + 1
+        for phone in account.phones.all():
+            suffixes[phone.number[-4:]] = suffixes.get(phone.number[-4:], 0) + 1
+    for account in accounts:
+        phones = [p.number for p in account.phones.all()]
+        if (account.status == "active" and len(phones) == 1 and suffixes[phones[0][-4:]] == 1
+                and names[account.holder_name] == 1 and len(account.holder_name) >= 2):
+            return Demo(DEMO_PASSWORD, Customer(account.account_no, account.holder_name, phones[0]))
+    raise AssertionError("the demo city has no account with a unique phone suffix and holder name")
+
+
+@pytest.fixture
+def base_url(live_server) -> str:
+    return live_server.url
+
+
+@pytest.fixture
+def login(page, base_url, demo):
+    """login("operator") logs in through the login form and waits for the home page."""
+
+    def do(username: str, password: str | None = None) -> None:
+        page.goto(f"{base_url}/login/")
+        submit_login(page, username, password or demo.password)
+        page.wait_for_url(f"{base_url}/")
+
+    return do
