@@ -39,9 +39,10 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# After changing user-facing text: extract (needs GNU gettext), translate in scripts/zh_hans.py, compile.
 messages: setup
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
-	$(BIN)/python manage.py compilemessages -l zh_Hans
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "benchmarks/*" -i "tests/*"
+	$(BIN)/python scripts/translate.py
 
 clean:
 	rm -rf $(VENV) var/static

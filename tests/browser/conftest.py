@@ -12,6 +12,9 @@ Run: .venv/bin/python -m pytest tests/browser -p no:cacheprovider -q   (or -m br
 
 import os
 import re
+import shutil
+import subprocess
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,12 +47,23 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)
+    _warn_without_cjk_font()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def _warn_without_cjk_font() -> None:
+    """Without a CJK font Chinese text renders as empty boxes in screenshots (the tests still pass)."""
+    if not shutil.which("fc-list"):
+        return
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
+    if not fonts.strip():
+        warnings.warn("no Chinese font installed: screenshots will show boxes for Chinese text "
+                      "(apt-get install fonts-wqy-microhei or fonts-noto-cjk)", stacklevel=2)
 
 
 @pytest.fixture

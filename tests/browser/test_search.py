@@ -96,6 +96,8 @@ def test_operator_on_phone_finds_customer_without_horizontal_scroll(page, base_u
     toggler = page.locator(".navbar-toggler")
     assert toggler.is_visible()
     toggler.click()
-    page.locator("#nav form[role=search] input[name=q]").wait_for(state="visible")
+    page.locator("#nav.show").wait_for()  # Bootstrap adds .show when the collapse transition ends
+    assert toggler.get_attribute("aria-expanded") == "true"
+    assert page.locator("#nav form[role=search] input[name=q]").is_visible()
     assert_no_horizontal_overflow(page)
     shot("navbar-open", full_page=False)
