@@ -123,9 +123,12 @@ class DemoCity:
                 row["holder_name"] = row["holder_name"] if rng.random() < 0.5 else row["holder_name"][0] + "记商行"
             else:
                 spec = communities[i % n_comm]
-                k = i // n_comm  # the k-th home of this community: building, unit, floor, room in order
-                per_building = spec.units * spec.floors * 2
-                building, rest = divmod(k, per_building)
+                # The k-th home of this community: spread over its buildings first, then unit, floor and
+                # room in order (a city of any size fills every building; large ones add buildings).
+                k = i // n_comm
+                building, rest = k % spec.buildings, k // spec.buildings
+                extra, rest = divmod(rest, spec.units * spec.floors * 2)
+                building += extra * spec.buildings
                 unit, rest = divmod(rest, spec.floors * 2)
                 floor, room = divmod(rest, 2)
                 row.update(district=spec.district, road=spec.road, road_no=str(spec.road_no), community=spec.name,
