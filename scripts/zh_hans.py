@@ -94,5 +94,8 @@ ZH = {
 "Revoke": "吊销", "No tokens yet.": "暂无令牌。",
 "%(counter)s result, best match first.": "%(counter)s 条结果，最匹配的在前。",
 "unit %(n)s": "%(n)s单元",
+"room %(n)s": "%(n)s室",
+"No. %(n)s": "%(n)s号",
+"Paid amount": "实收",
 }
 PLURALS = {"%(counter)s result, best match first.": ["共 %(counter)s 条结果，最匹配的在前。"]}

@@ -7,14 +7,14 @@ from django.db.models import F, Prefetch
 
 from hotline.core.errors import NotFoundError
 from hotline.customers.models import Account, AccountPhone, Bill, Meter
-from hotline.customers.text import mask_phone
+from hotline.customers.text import format_phone, mask_phone
 from hotline.org.roles import Perm, has_perm, require_perm
 
 RECENT_BILLS = 12
 
 
 def phone_display(actor, number: str) -> str:
-    return number if has_perm(actor, Perm.CUSTOMER_VIEW_CONTACT) else mask_phone(number)
+    return format_phone(number) if has_perm(actor, Perm.CUSTOMER_VIEW_CONTACT) else mask_phone(number)
 
 
 @dataclass

@@ -51,6 +51,14 @@ def normalize_phone(raw: str) -> str:
     return digits
 
 
+def format_phone(number: str) -> str:
+    """Landlines with their area code set apart (0533-2161234); mobiles as they are."""
+    if number.startswith("0") and len(number) in (11, 12):
+        area = 3 if number[:3] in {"010", "020", "021", "022", "023", "024", "025", "027", "028", "029"} else 4
+        return f"{number[:area]}-{number[area:]}"
+    return number
+
+
 def mask_phone(number: str) -> str:
     """138****1234: keep the first three and the last four digits."""
     if len(number) <= 4:

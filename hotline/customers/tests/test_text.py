@@ -1,6 +1,6 @@
 import pytest
 
-from hotline.customers.text import given_name, mask_phone, name_initials, normalize_phone, prefix_upper_bound
+from hotline.customers.text import format_phone, given_name, mask_phone, name_initials, normalize_phone, prefix_upper_bound
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,9 @@ def test_mask_phone_shows_first_three_and_last_four(number, masked):
 def test_prefix_upper_bound_is_just_above_every_string_with_the_prefix():
     assert prefix_upper_bound("138") == "139"
     assert prefix_upper_bound("138") > "1389999" and prefix_upper_bound("138") <= "139"
+
+
+def test_format_phone_sets_the_area_code_apart():
+    assert format_phone("05332161234") == "0533-2161234"
+    assert format_phone("01062345678") == "010-62345678"
+    assert format_phone("13805331234") == "13805331234"
