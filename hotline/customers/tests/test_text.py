@@ -1,6 +1,13 @@
 import pytest
 
-from hotline.customers.text import format_phone, given_name, mask_phone, name_initials, normalize_phone, prefix_upper_bound
+from hotline.customers.text import (
+    format_phone,
+    given_name,
+    mask_phone,
+    name_initials,
+    normalize_phone,
+    prefix_upper_bound,
+)
 
 
 @pytest.mark.parametrize(
