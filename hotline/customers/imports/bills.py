@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hotline.core.bulk import insert_rows
 from hotline.customers.imports.common import ImportResult, RowError, parse_account_no, parse_date, parse_decimal
 from hotline.customers.models import Account, Bill, BillStatus
 
@@ -119,7 +120,7 @@ class BillImporter:
             values = {name: getattr(row, name) for name in FIELDS}
             bill = existing.get((account_id, row.period))
             if bill is None:
-                new.append(Bill(account_id=account_id, period=row.period, **values))
+                new.append((account_id, row.period, *values.values()))
             elif any(getattr(bill, name) != value for name, value in values.items()):
                 for name, value in values.items():
                     setattr(bill, name, value)
@@ -127,7 +128,7 @@ class BillImporter:
             else:
                 self.result.unchanged += 1
         with transaction.atomic():
-            Bill.objects.bulk_create(new)
+            insert_rows(Bill, ["account", "period", *FIELDS], new, returning=False)
             Bill.objects.bulk_update(changed, FIELDS)
         self.result.created += len(new)
         self.result.updated += len(changed)
