@@ -27,11 +27,11 @@ test: setup
 
 test-sqlite: setup
 	@echo "== tests on SQLite =="
-	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-postgres: setup
 	@echo "== tests on PostgreSQL ($$DATABASE_URL) =="
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
