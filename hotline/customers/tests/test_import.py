@@ -294,3 +294,26 @@ def test_holder_since_defaults_to_today_on_change(import_rows):
     import_rows(account_row("3100000001", "张伟"))
     import_rows(account_row("3100000001", "刘洋"))
     assert Account.objects.get().holder_since == timezone.localdate()
+
+
+def test_a_row_failing_in_the_database_is_isolated_and_leaves_nothing_behind(import_rows, monkeypatch):
+    """An error the checks did not foresee rolls back the chunk; rows are retried one by one so
+    that only the failing row is reported, and its premise is not left behind."""
+    from django.db import IntegrityError
+
+    from hotline.customers.imports import accounts
+
+    real = accounts._account_fields
+
+    def failing(row):
+        if row.holder_name == "坏":
+            raise IntegrityError("simulated")
+        return real(row)
+
+    monkeypatch.setattr(accounts, "_account_fields", failing)
+    result = import_rows(*[account_row(f"31000000{i:02d}", "坏" if i == 3 else f"用户{i}", room=str(100 + i))
+                           for i in range(6)])
+
+    assert (result.created, result.error_count) == (5, 1)
+    assert result.errors[0]["line"] == 5 and "simulated" in result.errors[0]["message"]
+    assert Account.objects.count() == 5 and Premise.objects.count() == 5 and Meter.objects.count() == 5
