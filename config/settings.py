@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "hotline.core",
     "hotline.org",
     "hotline.customers",
+    "hotline.workorders",
+    "hotline.calls",
 ]
 
 MIDDLEWARE = [
@@ -179,3 +181,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Work orders ----------------------------------------------------------------------------------
+# Working hours for SLA deadlines in working time (工作时间), local time, comma-separated periods.
+WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:30-12:00,13:00-17:30")
+# A reminder (督办提醒) goes out when this share of the time to a deadline is left.
+SLA_REMINDER_SHARE = float(os.environ.get("SLA_REMINDER_SHARE", "0.2"))
+# Escalation to the unit head after this many working days overdue.
+SLA_ESCALATE_AFTER_WORKING_DAYS = int(os.environ.get("SLA_ESCALATE_AFTER_WORKING_DAYS", "5"))

@@ -27,17 +27,37 @@ class Perm(StrEnum):
     ORG_MANAGE = "org.manage"
     TOKEN_MANAGE = "token.manage"
     AUDIT_VIEW = "audit.view"
+    CALL_LOG = "call.log"
+    CALL_VIEW = "call.view"
+    ORDER_VIEW_ALL = "order.view_all"
+    # Unit staff: see and work the orders of their own unit (and the units under it).
+    ORDER_VIEW_UNIT = "order.view_unit"
+    ORDER_CREATE = "order.create"
+    ORDER_DISPATCH = "order.dispatch"
+    ORDER_WORK = "order.work"  # sign for, progress, resolve
+    ORDER_RETURN = "order.return"  # return to the hotline, ask for an extension
+    ORDER_CALLBACK = "order.callback"
+    ORDER_CLOSE = "order.close"  # close, cancel, link duplicates
+    ORDER_APPROVE_EXTENSION = "order.approve_extension"
+    ORDER_URGE = "order.urge"
+    ORDER_NOTE = "order.note"
+    SLA_MANAGE = "sla.manage"
 
 
 _FRONT_LINE = {Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT}
+_HOTLINE = _FRONT_LINE | {
+    Perm.CALL_LOG, Perm.CALL_VIEW, Perm.ORDER_VIEW_ALL, Perm.ORDER_CREATE, Perm.ORDER_DISPATCH,
+    Perm.ORDER_CALLBACK, Perm.ORDER_CLOSE, Perm.ORDER_NOTE,
+}
+_UNIT = _FRONT_LINE | {Perm.ORDER_VIEW_UNIT, Perm.ORDER_WORK, Perm.ORDER_NOTE}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.OPERATOR: frozenset(_FRONT_LINE),
-    Role.SHIFT_LEAD: frozenset(_FRONT_LINE | {Perm.AUDIT_VIEW}),
-    Role.DISPATCHER: frozenset(_FRONT_LINE),
-    Role.FIELD_WORKER: frozenset(_FRONT_LINE),
-    Role.OUTAGE_COORDINATOR: frozenset(_FRONT_LINE),
-    Role.MANAGER: frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW}),
+    Role.OPERATOR: frozenset(_HOTLINE),
+    Role.SHIFT_LEAD: frozenset(_HOTLINE | {Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_URGE}),
+    Role.DISPATCHER: frozenset(_UNIT | {Perm.ORDER_RETURN}),
+    Role.FIELD_WORKER: frozenset(_UNIT),
+    Role.OUTAGE_COORDINATOR: frozenset(_FRONT_LINE | {Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.ORDER_NOTE}),
+    Role.MANAGER: frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW}),
     Role.ADMIN: frozenset(Perm),
     Role.INTEGRATION: frozenset({Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.CUSTOMER_IMPORT}),
 }

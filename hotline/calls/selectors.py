@@ -1,0 +1,50 @@
+"""Screen pop: who is calling, what they have open, what they called about before."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from hotline.calls.models import Call
+from hotline.customers.models import Account, AccountPhone
+from hotline.customers.selectors import phone_display
+from hotline.customers.text import normalize_phone
+from hotline.org.roles import Perm, require_perm
+from hotline.workorders.models import OPEN_STATUSES, WorkOrder
+
+POP_LIMIT = 10
+
+
+@dataclass
+class ScreenPop:
+    number: str
+    number_display: str
+    accounts: list[Account]
+    open_orders: list[WorkOrder]
+    recent_calls: list[Call]
+    outages: list = field(default_factory=list)  # active outages at the callers' addresses (outages app)
+
+
+def screen_pop(*, actor, number: str) -> ScreenPop:
+    """Everything the operator needs before saying hello, from the caller's number."""
+    require_perm(actor, Perm.CUSTOMER_VIEW)
+    digits = normalize_phone(number)
+    if not digits:
+        return ScreenPop(number="", number_display="", accounts=[], open_orders=[], recent_calls=[])
+    account_ids = list(AccountPhone.objects.filter(number=digits).values_list("account_id", flat=True)[:POP_LIMIT])
+    accounts = list(
+        Account.objects.filter(pk__in=account_ids)
+        .select_related("premise__community__branch", "premise__district")
+        .prefetch_related(Prefetch("phones", queryset=AccountPhone.objects.order_by("position")))
+    )
+    orders_q = Q(contact_phone=digits, status__in=OPEN_STATUSES)
+    if account_ids:
+        orders_q |= Q(account_id__in=account_ids, status__in=OPEN_STATUSES)
+    open_orders = list(
+        WorkOrder.objects.filter(orders_q).select_related("subject", "unit").order_by("-created_at")[:POP_LIMIT]
+    )
+    recent_calls = list(
+        Call.objects.filter(caller_number=digits).select_related("subject", "operator", "work_order")
+        .order_by("-ringing_at")[:POP_LIMIT]
+    )
+    return ScreenPop(number=digits, number_display=phone_display(actor, digits), accounts=accounts,
+                     open_orders=open_orders, recent_calls=recent_calls)

@@ -1,0 +1,71 @@
+"""Writes of calls: logging a call, and turning it into (or linking it to) a work order."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.calls.models import Call, Direction, Outcome
+from hotline.core.audit import audit
+from hotline.core.errors import ValidationError
+from hotline.customers.text import normalize_phone
+from hotline.org.roles import Perm, require_perm
+from hotline.workorders.models import WorkOrder
+from hotline.workorders.services import order_create
+
+
+def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOUND, account=None,
+             request_type=None, subject=None, summary: str = "", outcome: str = Outcome.ANSWERED,
+             work_order: WorkOrder | None = None, ringing_at: datetime | None = None,
+             answered_at: datetime | None = None, ended_at: datetime | None = None,
+             called_number: str = "") -> Call:
+    """Log a call (a consultation answered on the spot needs only the number, subject and a summary)."""
+    require_perm(actor, Perm.CALL_LOG)
+    number = normalize_phone(caller_number)
+    if direction not in Direction.values:
+        raise ValidationError(_("Unknown call direction."), fields={"direction": _("Choose one.")})
+    if outcome not in Outcome.values:
+        raise ValidationError(_("Unknown call outcome."), fields={"outcome": _("Choose one.")})
+    if caller_number and not 3 <= len(number) <= 20:
+        raise ValidationError(_("The caller number is not a phone number."),
+                              fields={"caller_number": _("Enter digits.")})
+    if outcome in (Outcome.ORDER_CREATED, Outcome.LINKED_ORDER) and work_order is None:
+        raise ValidationError(_("Choose the work order the call is about."), fields={"work_order": _("Required.")})
+    if not summary.strip() and outcome == Outcome.ANSWERED:
+        raise ValidationError(_("Write a short summary of the call."), fields={"summary": _("This field is required.")})
+    now = timezone.now()
+    ringing_at = ringing_at or answered_at or now
+    if answered_at and answered_at < ringing_at or ended_at and ended_at < (answered_at or ringing_at):
+        raise ValidationError(_("The call's times are out of order."), fields={"ended_at": _("Check the times.")})
+    return Call.objects.create(
+        direction=direction, caller_number=number, called_number=normalize_phone(called_number),
+        ringing_at=ringing_at, answered_at=answered_at or (ringing_at if outcome != Outcome.MISSED else None),
+        ended_at=ended_at or (now if outcome != Outcome.MISSED else None), operator=actor, account=account,
+        request_type=request_type, subject=subject, summary=summary.strip(), outcome=outcome, work_order=work_order,
+    )
+
+
+def call_create_order(*, actor, caller_number: str, account=None, request_type, subject, summary: str,
+                      title: str = "", urgency: str | None = None, contact_name: str = "", address: str = "",
+                      unit=None, calibration: dict | None = None, ringing_at: datetime | None = None) -> Call:
+    """Log the call and create the work order it asks for, in one transaction."""
+    with transaction.atomic():
+        order = order_create(
+            actor=actor, request_type=request_type, subject=subject, urgency=urgency, account=account,
+            title=title or summary[:100] or subject.name, description=summary, contact_name=contact_name,
+            contact_phone=normalize_phone(caller_number), address=address, unit=unit, calibration=calibration,
+        )
+        return call_log(actor=actor, caller_number=caller_number, account=account, request_type=request_type,
+                        subject=subject, summary=summary, outcome=Outcome.ORDER_CREATED, work_order=order,
+                        ringing_at=ringing_at)
+
+
+def call_link_order(*, actor, call: Call, order: WorkOrder) -> Call:
+    """Link a logged call to an existing order (the caller asks about progress, or reports it again)."""
+    require_perm(actor, Perm.CALL_LOG)
+    with transaction.atomic():
+        Call.objects.filter(pk=call.pk).update(work_order=order, outcome=Outcome.LINKED_ORDER)
+        audit(actor=actor, action="call.linked_order", target=call, order=order.number)
+    call.refresh_from_db()
+    return call

@@ -1,0 +1,159 @@
+"""Reads of work orders for a user: hotline roles see all orders, unit staff the orders of their
+unit (and the units under it). One filter definition serves the console list and the API list."""
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from hotline.customers.models import Community
+from hotline.customers.text import normalize_phone
+from hotline.org.roles import Perm, has_perm
+from hotline.workorders.models import OPEN_STATUSES, Status, Urgency, WorkOrder, WorkOrderEvent
+from hotline.workorders.scope import unit_subtree_ids
+
+ORDER_NUMBER = re.compile(r"^gd\d{0,13}$", re.I)
+
+
+def orders_visible_to(actor) -> QuerySet[WorkOrder]:
+    if has_perm(actor, Perm.ORDER_VIEW_ALL):
+        return WorkOrder.objects.all()
+    if has_perm(actor, Perm.ORDER_VIEW_UNIT) and actor.unit_id:
+        return WorkOrder.objects.filter(unit_id__in=unit_subtree_ids(actor.unit_id))
+    raise PermissionDeniedError()
+
+
+@dataclass
+class OrderFilter:
+    status: str = ""  # a status, or "open"
+    unit: int | None = None
+    subject: int | None = None
+    urgency: str = ""
+    overdue: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "OrderFilter":
+        """From query parameters (console GET or API), with clear errors for bad values."""
+        raw = {f.name: (params.get(f.name) or "").strip() for f in fields(cls)}
+        errors = {}
+        flt = cls(status=raw["status"], urgency=raw["urgency"], q=raw["q"][:100],
+                  overdue=raw["overdue"].lower() in {"1", "true", "on", "yes"})
+        if flt.status and flt.status != "open" and flt.status not in Status.values:
+            errors["status"] = _("Unknown status.")
+        if flt.urgency and flt.urgency not in Urgency.values:
+            errors["urgency"] = _("Unknown urgency.")
+        for name in ("unit", "subject"):
+            if raw[name]:
+                if raw[name].isdigit():
+                    setattr(flt, name, int(raw[name]))
+                else:
+                    errors[name] = _("Not a valid choice.")
+        for name in ("date_from", "date_to"):
+            if raw[name]:
+                try:
+                    setattr(flt, name, date.fromisoformat(raw[name]))
+                except ValueError:
+                    errors[name] = _("Use the format YYYY-MM-DD.")
+        if errors:
+            raise ValidationError(_("Check the filters."), fields=errors)
+        return flt
+
+    def apply(self, queryset: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+        if self.status == "open":
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
+        elif self.status:
+            queryset = queryset.filter(status=self.status)
+        if self.unit:
+            queryset = queryset.filter(unit_id=self.unit)
+        if self.subject:
+            queryset = queryset.filter(Q(subject_id=self.subject) | Q(subject__group_id=self.subject))
+        if self.urgency:
+            queryset = queryset.filter(urgency=self.urgency)
+        if self.overdue:
+            queryset = queryset.filter(is_overdue=True)
+        tz = timezone.get_current_timezone()
+        if self.date_from:
+            queryset = queryset.filter(created_at__gte=datetime.combine(self.date_from, time.min, tz))
+        if self.date_to:
+            queryset = queryset.filter(created_at__lt=datetime.combine(self.date_to + timedelta(days=1), time.min, tz))
+        if self.q:
+            queryset = queryset.filter(_text_query(self.q))
+        return queryset
+
+
+def _text_query(text: str) -> Q:
+    """Find an order by number, phone, account number, community or words of its title (S4)."""
+    text = text.strip()
+    if ORDER_NUMBER.match(text):
+        return Q(number__startswith=text.upper())
+    digits = normalize_phone(text)
+    if digits and digits == text.replace("-", "").replace(" ", ""):
+        return Q(contact_phone=digits) | Q(account__account_no=text) | Q(number__endswith=digits)
+    communities = list(Community.objects.filter(name__contains=text).values_list("pk", flat=True)[:20])
+    query = Q(title__contains=text) | Q(address__contains=text) | Q(contact_name=text)
+    if communities:
+        query |= Q(community_id__in=communities)
+    return query
+
+
+def order_list(*, actor, flt: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], bool]:
+    """One page of orders, newest first; and whether there is a next page (no COUNT over millions)."""
+    queryset = flt.apply(orders_visible_to(actor)).select_related("subject", "unit", "request_type")
+    rows = list(queryset.order_by("-created_at", "-id")[offset:offset + limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def status_counts(*, actor, flt: OrderFilter) -> dict[str, int]:
+    """Orders per status for the filter without its status (the list's tabs)."""
+    base = OrderFilter(**{**flt.__dict__, "status": ""})
+    counts = dict(base.apply(orders_visible_to(actor)).values_list("status").annotate(n=Count("id")).order_by())
+    counts["open"] = sum(counts.get(s, 0) for s in OPEN_STATUSES)
+    return counts
+
+
+def order_detail(*, actor, number: str) -> WorkOrder:
+    order = (
+        orders_visible_to(actor)
+        .select_related("subject__group", "request_type", "unit", "account__premise", "community", "parent",
+                        "created_by", "calibration")
+        .prefetch_related(
+            Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor", "unit")
+                     .prefetch_related("attachments").order_by("at", "id")),
+            "duplicates", "calls",
+        )
+        .filter(number=number.strip().upper())
+        .first()
+    )
+    if order is None:
+        raise NotFoundError()
+    return order
+
+
+def unit_queue(*, actor, limit: int = 100) -> list[WorkOrder]:
+    """The orders a unit has to work: new dispatches first, then by deadline."""
+    if not actor.unit_id:
+        return []
+    queryset = orders_visible_to(actor).filter(
+        unit_id__in=unit_subtree_ids(actor.unit_id),
+        status__in=(Status.DISPATCHED, Status.REOPENED, Status.ACCEPTED, Status.IN_PROGRESS),
+    )
+    rows = list(queryset.select_related("subject", "community").order_by("resolve_due", "created_at")[:limit])
+    waiting = (Status.DISPATCHED, Status.REOPENED)
+    rows.sort(key=lambda o: (o.status not in waiting, o.urgency != Urgency.EMERGENCY,
+                             o.resolve_due or o.accept_due or o.created_at))
+    return rows
+
+
+def callbacks_due(*, actor, limit: int = 100) -> list[WorkOrder]:
+    """Resolved orders waiting for the hotline's callback, oldest first."""
+    return list(
+        orders_visible_to(actor).filter(status=Status.RESOLVED).select_related("subject", "unit")
+        .order_by("resolved_at")[:limit]
+    )

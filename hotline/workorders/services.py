@@ -1,0 +1,466 @@
+"""Every write to a work order. Each transition: one function, in one transaction, that locks the
+order, checks the actor's permission and unit and the order's state, applies the change, bumps the
+version and writes a timeline event; refused with a DomainError (and nothing changed) otherwise."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
+from hotline.org.models import Unit
+from hotline.org.roles import Perm, has_perm, require_perm
+from hotline.workorders import sla
+from hotline.workorders.models import (
+    Alert,
+    AlertLevel,
+    Attachment,
+    CalibrationOutcome,
+    EventKind,
+    MeterCalibration,
+    ReturnReason,
+    Satisfaction,
+    Source,
+    Status,
+    Urgency,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from hotline.workorders.numbers import next_order_number
+from hotline.workorders.scope import acts_for_unit
+
+S = Status
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".pdf"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may take a transition, and from which states."""
+
+    perm: Perm
+    sources: tuple[str, ...]
+    target: str | None  # None: the status does not change
+    unit_scoped: bool = False  # the actor must act for the order's unit
+
+
+RULES: dict[str, Rule] = {
+    "dispatch": Rule(Perm.ORDER_DISPATCH, (S.NEW, S.RETURNED), S.DISPATCHED),
+    "accept": Rule(Perm.ORDER_WORK, (S.DISPATCHED, S.REOPENED), S.ACCEPTED, unit_scoped=True),
+    "return": Rule(Perm.ORDER_RETURN, (S.DISPATCHED, S.ACCEPTED, S.REOPENED), S.RETURNED, unit_scoped=True),
+    "progress": Rule(Perm.ORDER_WORK, (S.ACCEPTED, S.IN_PROGRESS), S.IN_PROGRESS, unit_scoped=True),
+    "request_extension": Rule(Perm.ORDER_RETURN, (S.ACCEPTED, S.IN_PROGRESS), None, unit_scoped=True),
+    "decide_extension": Rule(Perm.ORDER_APPROVE_EXTENSION, (S.ACCEPTED, S.IN_PROGRESS), None),
+    "resolve": Rule(Perm.ORDER_WORK, (S.ACCEPTED, S.IN_PROGRESS), S.RESOLVED, unit_scoped=True),
+    "callback": Rule(Perm.ORDER_CALLBACK, (S.RESOLVED,), S.CALLBACK_DONE),
+    "close": Rule(Perm.ORDER_CLOSE, (S.CALLBACK_DONE,), S.CLOSED),
+    "cancel": Rule(Perm.ORDER_CLOSE, (S.NEW, S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.RETURNED, S.REOPENED),
+                   S.CANCELLED),
+    "urge": Rule(Perm.ORDER_URGE, (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED), None),
+    "note": Rule(Perm.ORDER_NOTE, tuple(S), None),
+}
+
+
+def allowed_actions(actor, order: WorkOrder) -> list[str]:
+    """The transitions ``actor`` may take on ``order`` now (for the console's buttons)."""
+    actions = []
+    for name, rule in RULES.items():
+        if order.status not in rule.sources or not has_perm(actor, rule.perm):
+            continue
+        if rule.unit_scoped and not acts_for_unit(actor, order.unit_id):
+            continue
+        if name == "request_extension" and order.extension_until:
+            continue
+        if name == "decide_extension" and not order.extension_until:
+            continue
+        if name == "note" and not _may_see(actor, order):
+            continue
+        actions.append(name)
+    return actions
+
+
+def _may_see(actor, order: WorkOrder) -> bool:
+    return has_perm(actor, Perm.ORDER_VIEW_ALL) or (
+        has_perm(actor, Perm.ORDER_VIEW_UNIT) and acts_for_unit(actor, order.unit_id)
+    )
+
+
+def _transition(name: str, *, actor, order: WorkOrder, version: int | None, kind: str, note: str = "",
+                apply: Callable[[WorkOrder], dict] | None = None, to_status: str | None = None,
+                after: Callable[[WorkOrder, WorkOrderEvent], None] | None = None) -> WorkOrder:
+    """Take transition ``name``: ``apply`` changes the locked order (and returns the event's data),
+    ``after`` writes what goes with it (alerts, attachments) in the same transaction."""
+    rule = RULES[name]
+    with transaction.atomic():
+        locked = WorkOrder.objects.select_for_update().get(pk=order.pk)
+        if not has_perm(actor, rule.perm) or (rule.unit_scoped and not acts_for_unit(actor, locked.unit_id)):
+            raise PermissionDeniedError()
+        if name == "note" and not _may_see(actor, locked):
+            raise PermissionDeniedError()
+        if version is not None and version != locked.version:
+            raise ConflictError()
+        if locked.status not in rule.sources:
+            raise InvalidStateError(
+                _("Order %(number)s is “%(status)s”: it cannot be %(action)s now.")
+                % {"number": locked.number, "status": locked.get_status_display(), "action": _action_label(name)}
+            )
+        from_status = locked.status
+        data = apply(locked) if apply else {}
+        target = to_status or rule.target
+        if target:
+            locked.status = target
+        if _phase(locked.status) != _phase(from_status):
+            # A new step (sign-for, then resolution) starts its own urge cycle.
+            locked.urge_level, locked.is_overdue = 0, False
+        locked.sla_next_at = sla.next_urge(locked)
+        locked.version += 1
+        locked.save()
+        event = WorkOrderEvent.objects.create(
+            order=locked, at=timezone.now(), actor=actor, kind=kind, from_status=from_status,
+            to_status=locked.status, unit_id=locked.unit_id, note=note, data=data or {},
+        )
+        if after:
+            after(locked, event)
+    order.__dict__.update(locked.__dict__)
+    return locked
+
+
+def _phase(status: str) -> str | None:
+    if status in (S.DISPATCHED, S.REOPENED):
+        return "accept"
+    if status in (S.ACCEPTED, S.IN_PROGRESS):
+        return "resolve"
+    return None
+
+
+def _action_label(name: str) -> str:
+    labels = {
+        "dispatch": _("dispatched"), "accept": _("signed for"), "return": _("returned"), "progress": _("updated"),
+        "request_extension": _("extended"), "decide_extension": _("extended"), "resolve": _("resolved"),
+        "callback": _("called back"), "close": _("closed"), "cancel": _("cancelled"), "urge": _("urged"),
+        "note": _("annotated"),
+    }
+    return labels[name]
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(message, fields={field: _("This field is required.")})
+    return value
+
+
+def _alert(order: WorkOrder, level: int, message: str, *, user=None) -> None:
+    if order.unit_id:
+        Alert.objects.create(unit_id=order.unit_id, user=user, order=order, level=level, message=message[:200])
+
+
+# --- creation -------------------------------------------------------------------------------------
+
+def order_create(*, actor, request_type, subject, title: str, description: str = "", urgency: str | None = None,
+                 account=None, community=None, contact_name: str = "", contact_phone: str = "", address: str = "",
+                 source: str = Source.CALL, unit: Unit | None = None, calibration: dict | None = None,
+                 external_id: str = "", deadlines: dict | None = None, at: datetime | None = None) -> WorkOrder:
+    """Receive (受理) an order; with ``unit`` it is dispatched at once (an emergency goes straight out)."""
+    require_perm(actor, Perm.ORDER_CREATE)
+    title = _required(title, "title", _("Give the order a short title."))
+    urgency = urgency or subject.default_urgency
+    if urgency not in Urgency.values:
+        raise ValidationError(_("Unknown urgency."), fields={"urgency": _("Choose an urgency.")})
+    if subject.code == "meter_calibration" and not (calibration or {}).get("meter_no"):
+        raise ValidationError(_("A meter-calibration request needs the meter number."),
+                              fields={"meter_no": _("This field is required.")})
+    if account is not None:
+        premise = account.premise
+        community = community or premise.community
+        address = address or premise.address
+        contact_name = contact_name or account.holder_name
+    now = at or timezone.now()
+    with transaction.atomic():
+        order = WorkOrder(
+            number=next_order_number(), source=source, external_id=external_id, request_type=request_type,
+            subject=subject, urgency=urgency, account=account, community=community, contact_name=contact_name[:50],
+            contact_phone=contact_phone[:20], address=address[:200], title=title[:100], description=description,
+            created_by=actor, created_at=now,
+        )
+        due = deadlines or {}
+        order.dispatch_due = due.get("dispatch_due") or sla.deadlines(
+            subject_id=subject.pk, urgency=urgency, start=now)["dispatch_due"]
+        order.accept_due, order.resolve_due = due.get("accept_due"), due.get("resolve_due")
+        order.save()
+        if calibration:
+            MeterCalibration.objects.create(order=order, meter_no=calibration["meter_no"][:30],
+                                            reading=calibration.get("reading"),
+                                            reason=(calibration.get("reason") or "")[:200])
+        WorkOrderEvent.objects.create(order=order, at=now, actor=actor, kind=EventKind.CREATED,
+                                      to_status=Status.NEW, note=description[:2000])
+        if unit is not None:
+            order_dispatch(actor=actor, order=order, unit=unit)
+    return order
+
+
+# --- the lifecycle --------------------------------------------------------------------------------
+
+def order_dispatch(*, actor, order: WorkOrder, unit: Unit, note: str = "", version: int | None = None) -> WorkOrder:
+    """转办: send the order to a unit; deadlines are set by the SLA on the first dispatch."""
+    if unit is None or not unit.is_active:
+        raise ValidationError(_("Choose an active unit."), fields={"unit": _("Choose a unit.")})
+
+    def apply(o: WorkOrder) -> dict:
+        now = timezone.now()
+        due = sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now)
+        o.unit = unit
+        o.dispatched_at = now
+        o.accept_due = due["accept_due"] if o.source != Source.GOV_12345 or not o.accept_due else o.accept_due
+        o.onsite_due = o.onsite_due or due["onsite_due"]
+        o.resolve_due = o.resolve_due or due["resolve_due"]
+        o.urge_level, o.is_overdue = 0, False
+        return {"unit": unit.name}
+
+    def after(o: WorkOrder, event) -> None:
+        _alert(o, AlertLevel.NEW_ORDER, _("New order %(number)s: %(title)s") % {"number": o.number, "title": o.title})
+
+    return _transition("dispatch", actor=actor, order=order, version=version, kind=EventKind.DISPATCHED, note=note,
+                       apply=apply, after=after)
+
+
+def order_accept(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
+    """签收: the unit takes the order on."""
+    def apply(o: WorkOrder) -> dict:
+        o.accepted_at = timezone.now()
+        return {}
+
+    return _transition("accept", actor=actor, order=order, version=version, kind=EventKind.ACCEPTED, note=note,
+                       apply=apply)
+
+
+def order_return(*, actor, order: WorkOrder, reason_code: str, note: str = "", version: int | None = None) -> WorkOrder:
+    """退回: the unit sends a misrouted order back to the hotline, with a reason."""
+    if reason_code not in ReturnReason.values:
+        raise ValidationError(_("Choose a reason for returning the order."),
+                              fields={"reason_code": _("Choose a reason.")})
+    note = _required(note, "note", _("Say why the order is returned."))
+
+    def apply(o: WorkOrder) -> dict:
+        returned_from = o.unit.name if o.unit else ""
+        o.unit, o.accepted_at, o.urge_level, o.is_overdue = None, None, 0, False
+        return {"reason_code": reason_code, "from_unit": returned_from}
+
+    return _transition("return", actor=actor, order=order, version=version, kind=EventKind.RETURNED, note=note,
+                       apply=apply)
+
+
+def order_progress(*, actor, order: WorkOrder, note: str, files: Iterable[UploadedFile] = (),
+                   version: int | None = None) -> WorkOrder:
+    """A progress report from the unit (on site, valve closed …), with photos."""
+    note = _required(note, "note", _("Write what has been done."))
+    files = _check_files(files)
+    return _transition("progress", actor=actor, order=order, version=version, kind=EventKind.PROGRESS, note=note,
+                       after=lambda o, event: _attach(o, event, files, actor))
+
+
+def order_request_extension(*, actor, order: WorkOrder, until: datetime, reason: str,
+                            version: int | None = None) -> WorkOrder:
+    """延期申请: the unit asks for a later resolution deadline; a shift lead decides."""
+    reason = _required(reason, "reason", _("Give the reason for the extension."))
+    if until is None or until <= timezone.now():
+        raise ValidationError(_("The new deadline must be in the future."), fields={"until": _("Choose a later time.")})
+
+    def apply(o: WorkOrder) -> dict:
+        if o.extension_until:
+            raise InvalidStateError(_("An extension request is already waiting for a decision."))
+        if o.resolve_due and until <= o.resolve_due:
+            raise ValidationError(_("The new deadline must be after the current one."),
+                                  fields={"until": _("Choose a later time.")})
+        if o.source == Source.GOV_12345 and o.extensions_granted >= 1:
+            raise InvalidStateError(_("A 12345 case may be extended only once."))
+        if o.resolve_due and timezone.now() > o.resolve_due:
+            raise InvalidStateError(_("An extension must be asked for before the deadline."))
+        o.extension_until, o.extension_reason = until, reason[:200]
+        return {"until": until.isoformat()}
+
+    return _transition("request_extension", actor=actor, order=order, version=version,
+                       kind=EventKind.EXTENSION_REQUESTED, note=reason, apply=apply)
+
+
+def order_decide_extension(*, actor, order: WorkOrder, approve: bool, note: str = "",
+                           version: int | None = None) -> WorkOrder:
+    """The shift lead approves (the deadline moves) or denies a pending extension request."""
+    def apply(o: WorkOrder) -> dict:
+        if not o.extension_until:
+            raise InvalidStateError(_("There is no extension request to decide."))
+        data = {"until": o.extension_until.isoformat(), "previous_due": o.resolve_due.isoformat() if o.resolve_due else None}
+        if approve:
+            o.resolve_due, o.extensions_granted = o.extension_until, o.extensions_granted + 1
+            o.is_overdue, o.urge_level = False, 0
+        o.extension_until, o.extension_reason = None, ""
+        return data
+
+    kind = EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_DENIED
+    return _transition("decide_extension", actor=actor, order=order, version=version, kind=kind, note=note,
+                       apply=apply)
+
+
+def order_resolve(*, actor, order: WorkOrder, result: str, files: Iterable[UploadedFile] = (),
+                  calibration_outcome: str = "", error_percent=None, version: int | None = None) -> WorkOrder:
+    """办结: the unit reports the order done, with the result (and photos)."""
+    result = _required(result, "result", _("Write the result."))
+    files = _check_files(files)
+    if calibration_outcome and calibration_outcome not in CalibrationOutcome.values:
+        raise ValidationError(_("Unknown calibration outcome."), fields={"calibration_outcome": _("Choose one.")})
+
+    def apply(o: WorkOrder) -> dict:
+        calibration = MeterCalibration.objects.filter(order=o).first()
+        if calibration is not None:
+            if not calibration_outcome:
+                raise ValidationError(_("Record the outcome of the meter calibration."),
+                                      fields={"calibration_outcome": _("Choose one.")})
+            calibration.outcome, calibration.error_percent = calibration_outcome, error_percent
+            calibration.save(update_fields=["outcome", "error_percent"])
+        o.result, o.resolved_at, o.extension_until, o.extension_reason = result, timezone.now(), None, ""
+        o.is_overdue = bool(o.resolve_due and o.resolved_at > o.resolve_due)
+        return {"calibration_outcome": calibration_outcome} if calibration_outcome else {}
+
+    return _transition("resolve", actor=actor, order=order, version=version, kind=EventKind.RESOLVED, note=result,
+                       apply=apply, after=lambda o, event: _attach(o, event, files, actor))
+
+
+def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = "",
+                   version: int | None = None) -> WorkOrder:
+    """回访: the hotline calls the customer back; an unsatisfied customer reopens the order to the unit."""
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError(_("Record the customer's satisfaction."), fields={"satisfaction": _("Choose one.")})
+    unsatisfied = satisfaction == Satisfaction.UNSATISFIED
+    if unsatisfied:
+        note = _required(note, "note", _("Write what the customer is unhappy about."))
+
+    def apply(o: WorkOrder) -> dict:
+        o.satisfaction, o.callback_at = satisfaction, timezone.now()
+        if unsatisfied:
+            o.resolved_at, o.accepted_at = None, None
+        return {"satisfaction": satisfaction}
+
+    def after(o: WorkOrder, event) -> None:
+        if unsatisfied:
+            _alert(o, AlertLevel.URGE, _("Order %(number)s reopened: the customer is not satisfied.")
+                   % {"number": o.number})
+
+    return _transition("callback", actor=actor, order=order, version=version,
+                       kind=EventKind.REOPENED if unsatisfied else EventKind.CALLBACK, note=note, apply=apply,
+                       to_status=S.REOPENED if unsatisfied else None, after=after)
+
+
+def order_close(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
+    """归档: close an order after the callback (12345 cases after their reply is uploaded)."""
+    def apply(o: WorkOrder) -> dict:
+        o.closed_at = timezone.now()
+        return {}
+
+    return _transition("close", actor=actor, order=order, version=version, kind=EventKind.CLOSED, note=note,
+                       apply=apply)
+
+
+def order_cancel(*, actor, order: WorkOrder, reason: str, version: int | None = None,
+                 parent: WorkOrder | None = None) -> WorkOrder:
+    """Cancel a withdrawn order, or one that duplicates ``parent``."""
+    reason = _required(reason, "reason", _("Give the reason for cancelling."))
+    if parent is not None and (parent.pk == order.pk or parent.parent_id == order.pk):
+        raise ValidationError(_("An order cannot duplicate itself."), fields={"parent": _("Choose another order.")})
+
+    def apply(o: WorkOrder) -> dict:
+        o.cancel_reason, o.closed_at = reason[:200], timezone.now()
+        if parent is not None:
+            o.parent = parent
+            return {"parent": parent.number}
+        return {}
+
+    kind = EventKind.DUPLICATE_LINKED if parent is not None else EventKind.CANCELLED
+    return _transition("cancel", actor=actor, order=order, version=version, kind=kind, note=reason, apply=apply)
+
+
+def order_link_duplicate(*, actor, order: WorkOrder, parent: WorkOrder, version: int | None = None) -> WorkOrder:
+    """A second report of the same problem: cancel it as a duplicate linked to the parent order."""
+    return order_cancel(actor=actor, order=order, parent=parent, version=version,
+                        reason=_("Duplicate of %(number)s") % {"number": parent.number})
+
+
+def order_urge(*, actor, order: WorkOrder, note: str) -> WorkOrder:
+    """督办 by hand: a shift lead urges the unit."""
+    note = _required(note, "note", _("Write the urge message."))
+    return _transition("urge", actor=actor, order=order, version=None, kind=EventKind.URGED, note=note,
+                       apply=lambda o: {"level": AlertLevel.MANUAL},
+                       after=lambda o, event: _alert(o, AlertLevel.MANUAL, note))
+
+
+def order_note(*, actor, order: WorkOrder, note: str) -> WorkOrder:
+    """A coordination note (S4): who was called, what they said."""
+    note = _required(note, "note", _("Write the note."))
+    return _transition("note", actor=actor, order=order, version=None, kind=EventKind.NOTE, note=note)
+
+
+# --- attachments ----------------------------------------------------------------------------------
+
+def _check_files(files: Iterable[UploadedFile]) -> list[UploadedFile]:
+    from pathlib import Path
+
+    files = [f for f in files if f]
+    for f in files:
+        if Path(f.name).suffix.lower() not in ATTACHMENT_TYPES:
+            raise ValidationError(_("Attach photos (JPEG, PNG, WebP, HEIC) or PDF files."),
+                                  fields={"files": f.name})
+        if f.size > MAX_ATTACHMENT_BYTES:
+            raise ValidationError(_("An attachment is larger than 10 MB."), fields={"files": f.name})
+    return files
+
+
+def _attach(order: WorkOrder, event: WorkOrderEvent, files: list[UploadedFile], actor) -> None:
+    for f in files:
+        Attachment.objects.create(order=order, event=event, file=f, name=f.name[:200], uploaded_by=actor)
+
+
+# --- SLA sweep (periodic) -------------------------------------------------------------------------
+
+URGE_MESSAGES = {
+    1: _("Reminder: order %(number)s is due at %(due)s."),
+    2: _("Urge notice (督办): order %(number)s is overdue since %(due)s."),
+    3: _("Escalated: order %(number)s has been overdue since %(due)s."),
+}
+
+
+def sla_sweep(*, now: datetime | None = None) -> int:
+    """Raise the urge level of every order whose next urge time has come: reminder, urge notice,
+    escalation to the unit head. Each step writes a timeline event and an in-app alert once.
+    Returns the number of orders urged."""
+    now = now or timezone.now()
+    calendar = sla.WorkCalendar()
+    urged = 0
+    due_ids = list(WorkOrder.objects.filter(sla_next_at__lte=now).values_list("pk", flat=True)[:5000])
+    for pk in due_ids:
+        with transaction.atomic():
+            order = WorkOrder.objects.select_for_update().select_related("unit").filter(pk=pk).first()
+            if order is None or order.sla_next_at is None or order.sla_next_at > now:
+                continue
+            level = max((lv for lv, at in sla.urge_schedule(order, calendar) if at <= now), default=order.urge_level)
+            _start, due = sla.current_due(order)
+            if level > order.urge_level and due is not None:
+                order.urge_level = level
+                order.is_overdue = level >= 2
+                message = URGE_MESSAGES[level] % {"number": order.number,
+                                                 "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}
+                WorkOrderEvent.objects.create(order=order, at=now, actor=None, kind=EventKind.URGED,
+                                              from_status=order.status, to_status=order.status,
+                                              unit_id=order.unit_id, note=message, data={"level": level})
+                head = order.unit.head if order.unit and level == 3 else None
+                _alert(order, AlertLevel(level), message, user=head)
+                urged += 1
+            order.sla_next_at = sla.next_urge(order, calendar)
+            # Bookkeeping only: the version is left alone, so that a unit's edit in flight is not
+            # refused because the clock ticked.
+            WorkOrder.objects.filter(pk=order.pk).update(
+                urge_level=order.urge_level, is_overdue=order.is_overdue, sla_next_at=order.sla_next_at,
+            )
+    return urged

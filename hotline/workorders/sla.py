@@ -1,0 +1,167 @@
+"""Deadlines: the one module that knows calendar time, working hours and the holiday calendar.
+
+A limit is written ``<n><unit>``: ``m``/``h``/``d`` are calendar minutes, hours and days;
+``wh``/``wd`` are working hours and working days (a working day is the length of the working hours,
+8 h by default). Working time runs only inside ``settings.WORKING_HOURS`` on working days: Monday to
+Friday, except holidays, plus weekend days marked as worked (调休) in the ``Holiday`` table."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|wh|wd)\s*$")
+CALENDAR_MINUTES = {"m": 1, "h": 60, "d": 1440}
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: float
+    unit: str
+
+    @property
+    def working(self) -> bool:
+        return self.unit in {"wh", "wd"}
+
+
+def parse_limit(text: str) -> Limit | None:
+    """``"30m"`` → Limit(30, "m"); blank → None; anything else raises ValueError."""
+    if not text or not text.strip():
+        return None
+    match = LIMIT.match(text.lower())
+    if not match:
+        raise ValueError(f"“{text}” is not a duration: use e.g. 30m, 4h, 2d, 1wh or 3wd.")
+    return Limit(float(match[1]), match[2])
+
+
+def _periods(spec: str) -> list[tuple[time, time]]:
+    periods = []
+    for part in spec.split(","):
+        start, end = (time.fromisoformat(p.strip()) for p in part.split("-"))
+        if end <= start:
+            raise ValueError(f"working period {part!r} ends before it starts")
+        periods.append((start, end))
+    return sorted(periods)
+
+
+class WorkCalendar:
+    """Working days and hours; holidays are read once per calendar object."""
+
+    def __init__(self, *, hours: str | None = None, holidays: dict[date, bool] | None = None, tz=None):
+        self.periods = _periods(hours or settings.WORKING_HOURS)
+        self.tz = tz or ZoneInfo(settings.TIME_ZONE)
+        self._holidays = holidays
+
+    @cached_property
+    def holidays(self) -> dict[date, bool]:
+        if self._holidays is not None:
+            return self._holidays
+        from hotline.workorders.models import Holiday
+
+        return dict(Holiday.objects.values_list("date", "is_workday"))
+
+    @property
+    def minutes_per_day(self) -> int:
+        return sum(
+            (datetime.combine(date.min, end) - datetime.combine(date.min, start)).seconds // 60
+            for start, end in self.periods
+        )
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.holidays:
+            return self.holidays[day]
+        return day.weekday() < 5
+
+    def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The moment when ``minutes`` of working time have passed after ``start``."""
+        current = start.astimezone(self.tz)
+        remaining = timedelta(minutes=minutes)
+        for _ in range(3660):  # ten years of days: holiday tables never block that long
+            day = current.date()
+            if self.is_working_day(day):
+                for period_start, period_end in self.periods:
+                    begin = max(current, datetime.combine(day, period_start, self.tz))
+                    end = datetime.combine(day, period_end, self.tz)
+                    if begin >= end:
+                        continue
+                    if remaining <= end - begin:
+                        return begin + remaining
+                    remaining -= end - begin
+            current = datetime.combine(day + timedelta(days=1), time.min, self.tz)
+        raise ValueError("no working time found within ten years")
+
+    def add(self, start: datetime, limit: Limit) -> datetime:
+        if limit.unit in CALENDAR_MINUTES:
+            return start + timedelta(minutes=limit.amount * CALENDAR_MINUTES[limit.unit])
+        minutes = limit.amount * (60 if limit.unit == "wh" else self.minutes_per_day)
+        return self.add_working_minutes(start, minutes)
+
+
+def rule_for(subject_id: int | None, urgency: str):
+    """The most specific SLA rule: subject+urgency, subject, urgency, then the default."""
+    from hotline.workorders.models import SlaRule
+
+    candidates = {
+        (r.subject_id, r.urgency): r
+        for r in SlaRule.objects.filter(subject_id__in=[subject_id] if subject_id else [], urgency__in=[urgency, ""])
+        | SlaRule.objects.filter(subject__isnull=True, urgency__in=[urgency, ""])
+    }
+    for key in ((subject_id, urgency), (subject_id, ""), (None, urgency), (None, "")):
+        if key in candidates:
+            return candidates[key]
+    return None
+
+
+def deadlines(*, subject_id: int | None, urgency: str, start: datetime | None = None,
+              calendar: WorkCalendar | None = None) -> dict[str, datetime | None]:
+    """Deadlines for an order of this subject and urgency whose clock starts at ``start``."""
+    start = start or timezone.now()
+    rule = rule_for(subject_id, urgency)
+    calendar = calendar or WorkCalendar()
+    result = {}
+    for name in ("dispatch", "accept", "onsite", "resolve"):
+        limit = parse_limit(getattr(rule, f"{name}_limit", "")) if rule else None
+        result[f"{name}_due"] = calendar.add(start, limit) if limit else None
+    return result
+
+
+def current_due(order) -> tuple[datetime | None, datetime | None]:
+    """(clock start, deadline) of the step the order is waiting for: sign-for, then resolution."""
+    from hotline.workorders.models import Status
+
+    if order.status in (Status.DISPATCHED, Status.REOPENED):
+        return order.dispatched_at, order.accept_due
+    if order.status in (Status.ACCEPTED, Status.IN_PROGRESS):
+        return order.dispatched_at, order.resolve_due
+    return None, None
+
+
+def urge_schedule(order, calendar: WorkCalendar | None = None) -> list[tuple[int, datetime]]:
+    """(level, time) of each urge step: 1 reminder before the deadline, 2 urge notice at the deadline,
+    3 escalation to the unit head after SLA_ESCALATE_AFTER_WORKING_DAYS working days overdue (one hour
+    for emergencies)."""
+    from hotline.workorders.models import Urgency
+
+    start, due = current_due(order)
+    if due is None:
+        return []
+    start = min(start or due, due)
+    reminder = due - (due - start) * settings.SLA_REMINDER_SHARE
+    if order.urgency == Urgency.EMERGENCY:
+        escalation = due + timedelta(hours=1)
+    else:
+        calendar = calendar or WorkCalendar()
+        escalation = calendar.add(due, Limit(settings.SLA_ESCALATE_AFTER_WORKING_DAYS, "wd"))
+    return [(1, reminder), (2, due), (3, escalation)]
+
+
+def next_urge(order, calendar: WorkCalendar | None = None) -> datetime | None:
+    """When the order's urge level next rises, or None."""
+    for level, at in urge_schedule(order, calendar):
+        if level > order.urge_level:
+            return at
+    return None
