@@ -11,7 +11,19 @@ PASSWORD = "correct-horse-42"
 
 
 @pytest.fixture
-def units(db):
+def catalogue(db):
+    """The default taxonomy, SLA rules and holidays. Migrations load them, but a transactional test
+    (live server, threads) flushes the database afterwards, so tests that need them ask for them."""
+    from django.apps import apps
+
+    from hotline.workorders import catalogue as default_catalogue
+
+    if not apps.get_model("workorders", "Subject").objects.exists():
+        default_catalogue.load(apps)
+
+
+@pytest.fixture
+def units(db, catalogue):
     company = Unit.objects.create(code="company", name="清源市自来水有限责任公司", kind=UnitKind.COMPANY)
     hotline = Unit.objects.create(code="hotline", name="供水服务热线", kind=UnitKind.HOTLINE_CENTRE, parent=company)
     branch = Unit.objects.create(code="zhangdian", name="张店分公司", kind=UnitKind.BRANCH, parent=company)

@@ -441,7 +441,7 @@ def sla_sweep(*, now: datetime | None = None) -> int:
     due_ids = list(WorkOrder.objects.filter(sla_next_at__lte=now).values_list("pk", flat=True)[:5000])
     for pk in due_ids:
         with transaction.atomic():
-            order = WorkOrder.objects.select_for_update().select_related("unit").filter(pk=pk).first()
+            order = WorkOrder.objects.select_for_update(of=("self",)).select_related("unit").filter(pk=pk).first()
             if order is None or order.sla_next_at is None or order.sla_next_at > now:
                 continue
             level = max((lv for lv, at in sla.urge_schedule(order, calendar) if at <= now), default=order.urge_level)
