@@ -65,11 +65,15 @@ def build_api() -> NinjaAPI:
     def http_error(request, exc: HttpError):
         return _error(api, request, exc.status_code, "http_error", exc.message)
 
+    from hotline.calls.api import router as calls_router
     from hotline.customers.api import router as customers_router
     from hotline.org.api import router as org_router
+    from hotline.workorders.api import router as workorders_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
+    api.add_router("/", calls_router)
+    api.add_router("/", workorders_router)
     return api
 
 

@@ -34,8 +34,10 @@ def other_unit(units):
 
 @pytest.fixture
 def community(units):
-    district = District.objects.create(name="张店区", branch=units["branch"])
-    return Community.objects.create(name="中央公园2期", district=district, branch=units["branch"])
+    district, _ = District.objects.get_or_create(name="张店区", defaults={"branch": units["branch"]})
+    community, _ = Community.objects.get_or_create(name="中央公园2期", district=district,
+                                                   defaults={"branch": units["branch"]})
+    return community
 
 
 @pytest.fixture

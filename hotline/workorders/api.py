@@ -1,0 +1,412 @@
+"""Work-order API: the same services and selectors as the console."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from hotline.core.errors import NotFoundError, ValidationError
+from hotline.customers.models import Account, Community
+from hotline.customers.selectors import phone_display
+from hotline.org.models import Unit
+from hotline.workorders import selectors, services
+from hotline.workorders.models import Alert, RequestType, Subject, WorkOrder
+
+router = Router(tags=["work orders"])
+
+
+# --- schemas --------------------------------------------------------------------------------------
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class CodeRef(Schema):
+    code: str
+    name: str
+
+
+class OrderOut(Schema):
+    number: str
+    status: str
+    source: str
+    request_type: CodeRef
+    subject: CodeRef
+    urgency: str
+    title: str
+    account_no: str | None
+    contact_name: str
+    contact_phone: str = Field(description="Masked for roles that do not need the full number")
+    address: str
+    community: str | None
+    unit: Ref | None
+    created_at: datetime
+    dispatched_at: datetime | None
+    accepted_at: datetime | None
+    resolved_at: datetime | None
+    dispatch_due: datetime | None
+    accept_due: datetime | None
+    onsite_due: datetime | None
+    resolve_due: datetime | None
+    is_overdue: bool
+    urge_level: int
+    satisfaction: str
+    version: int = Field(description="Send it back with a transition: a stale version answers 409 conflict")
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    actor: str | None
+    unit: str | None
+    from_status: str
+    to_status: str
+    note: str
+    data: dict
+    attachments: list[str]
+
+
+class CalibrationOut(Schema):
+    meter_no: str
+    reading: Decimal | None
+    reason: str
+    outcome: str
+    error_percent: Decimal | None
+
+
+class OrderDetailOut(OrderOut):
+    description: str
+    result: str
+    cancel_reason: str
+    extension_until: datetime | None
+    extension_reason: str
+    parent: str | None
+    duplicates: list[str]
+    calibration: CalibrationOut | None
+    allowed_actions: list[str]
+    events: list[EventOut]
+
+
+class OrderPage(Schema):
+    results: list[OrderOut]
+    has_more: bool
+    counts: dict[str, int] | None = None
+
+
+class OrderListIn(Schema):
+    status: str = ""
+    unit: int | None = None
+    subject: int | None = None
+    urgency: str = ""
+    overdue: bool = False
+    date_from: str = ""
+    date_to: str = ""
+    q: str = ""
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=100000)
+    counts: bool = Field(False, description="Also count orders per status for these filters")
+
+
+class CalibrationIn(Schema):
+    meter_no: str
+    reading: Decimal | None = None
+    reason: str = ""
+
+
+class OrderIn(Schema):
+    request_type: str = Field(description="Request type code, e.g. repair")
+    subject: str = Field(description="Subject code, e.g. burst_main")
+    urgency: str | None = Field(None, description="emergency | urgent | normal; default: the subject's")
+    title: str = Field(min_length=1, max_length=100)
+    description: str = ""
+    account_no: str | None = None
+    community_id: int | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    address: str = ""
+    unit_id: int | None = Field(None, description="Dispatch at once to this unit")
+    auto_dispatch: bool = Field(False, description="Dispatch at once to the unit of the assignment rules")
+    calibration: CalibrationIn | None = None
+
+
+class VersionIn(Schema):
+    version: int | None = None
+    note: str = ""
+
+
+class DispatchIn(VersionIn):
+    unit_id: int
+
+
+class ReturnIn(VersionIn):
+    reason_code: str
+
+
+class ExtensionIn(Schema):
+    version: int | None = None
+    until: datetime
+    reason: str
+
+
+class DecisionIn(VersionIn):
+    approve: bool
+
+
+class CallbackIn(VersionIn):
+    satisfaction: str
+
+
+class CancelIn(Schema):
+    version: int | None = None
+    reason: str = ""
+    parent_number: str | None = Field(None, description="Cancel as a duplicate of this order")
+
+
+class NoteIn(Schema):
+    note: str
+
+
+class AlertOut(Schema):
+    id: int
+    order: str = Field(alias="order.number")
+    level: int
+    message: str
+    created_at: datetime
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def _order_out(actor, order: WorkOrder) -> dict:
+    return {
+        "number": order.number, "status": order.status, "source": order.source,
+        "request_type": {"code": order.request_type.code, "name": order.request_type.name},
+        "subject": {"code": order.subject.code, "name": order.subject.name},
+        "urgency": order.urgency, "title": order.title,
+        "account_no": order.account.account_no if order.account_id else None,
+        "contact_name": order.contact_name,
+        "contact_phone": phone_display(actor, order.contact_phone) if order.contact_phone else "",
+        "address": order.address, "community": order.community.name if order.community_id else None,
+        "unit": {"id": order.unit.pk, "name": order.unit.name} if order.unit_id else None,
+        **{name: getattr(order, name) for name in (
+            "created_at", "dispatched_at", "accepted_at", "resolved_at", "dispatch_due", "accept_due",
+            "onsite_due", "resolve_due", "is_overdue", "urge_level", "satisfaction", "version")},
+    }
+
+
+def _detail_out(actor, order: WorkOrder) -> dict:
+    calibration = getattr(order, "calibration", None)
+    return {
+        **_order_out(actor, order),
+        "description": order.description, "result": order.result, "cancel_reason": order.cancel_reason,
+        "extension_until": order.extension_until, "extension_reason": order.extension_reason,
+        "parent": order.parent.number if order.parent_id else None,
+        "duplicates": [d.number for d in order.duplicates.all()],
+        "calibration": calibration,
+        "allowed_actions": services.allowed_actions(actor, order),
+        "events": [
+            {"at": e.at, "kind": e.kind, "actor": e.actor.get_full_name() if e.actor else None,
+             "unit": e.unit.name if e.unit else None, "from_status": e.from_status, "to_status": e.to_status,
+             "note": e.note, "data": e.data, "attachments": [a.file.url for a in e.attachments.all()]}
+            for e in order.events.all()
+        ],
+    }
+
+
+def _visible(actor, number: str) -> WorkOrder:
+    order = selectors.orders_visible_to(actor).filter(number=number.upper()).first()
+    if order is None:
+        raise NotFoundError()
+    return order
+
+
+def _detail(request, number: str) -> dict:
+    return _detail_out(request.user, selectors.order_detail(actor=request.user, number=number))
+
+
+def _by_code(model, code: str, field: str):
+    obj = model.objects.filter(code=code, is_active=True).first()
+    if obj is None:
+        raise ValidationError(fields={field: f"Unknown {field}: {code}"})
+    return obj
+
+
+# --- endpoints ------------------------------------------------------------------------------------
+
+@router.get("/orders", response=OrderPage, summary="List orders (filters as in the console)")
+def order_list(request, params: Query[OrderListIn]):
+    flt = selectors.OrderFilter.from_params(params.dict())
+    rows, has_more = selectors.order_list(actor=request.user, flt=flt, limit=params.limit, offset=params.offset)
+    rows = WorkOrder.objects.filter(pk__in=[o.pk for o in rows]).select_related(
+        "subject", "unit", "request_type", "account", "community").order_by("-created_at", "-id")
+    counts = selectors.status_counts(actor=request.user, flt=flt) if params.counts else None
+    return {"results": [_order_out(request.user, o) for o in rows], "has_more": has_more, "counts": counts}
+
+
+@router.post("/orders", response={201: OrderDetailOut}, summary="Create (receive) an order")
+def order_create(request, payload: OrderIn):
+    from hotline.workorders.assignment import default_unit
+
+    subject = _by_code(Subject, payload.subject, "subject")
+    account = None
+    if payload.account_no:
+        account = Account.objects.select_related("premise__community").filter(
+            account_no=payload.account_no.upper()).first()
+        if account is None:
+            raise ValidationError(fields={"account_no": "Unknown account number."})
+    community = Community.objects.filter(pk=payload.community_id).first() if payload.community_id else None
+    if payload.community_id and community is None:
+        raise ValidationError(fields={"community_id": "Unknown community."})
+    unit = None
+    if payload.unit_id:
+        unit = Unit.objects.filter(pk=payload.unit_id, is_active=True).first()
+        if unit is None:
+            raise ValidationError(fields={"unit_id": "Unknown unit."})
+    elif payload.auto_dispatch:
+        unit = default_unit(subject=subject, community=community or (account.premise.community if account else None))
+        if unit is None:
+            raise ValidationError(fields={"auto_dispatch": "No assignment rule matches; give unit_id."})
+    order = services.order_create(
+        actor=request.user, request_type=_by_code(RequestType, payload.request_type, "request_type"),
+        subject=subject, urgency=payload.urgency, title=payload.title, description=payload.description,
+        account=account, community=community, contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone, address=payload.address, unit=unit,
+        calibration=payload.calibration.dict() if payload.calibration else None,
+    )
+    return Status(201, _detail(request, order.number))
+
+
+@router.get("/orders/queue", response=list[OrderOut], summary="My unit's queue")
+def order_queue(request):
+    return [_order_out(request.user, o) for o in selectors.unit_queue(actor=request.user)]
+
+
+@router.get("/orders/callbacks", response=list[OrderOut], summary="Resolved orders waiting for a callback")
+def order_callbacks(request):
+    return [_order_out(request.user, o) for o in selectors.callbacks_due(actor=request.user)]
+
+
+@router.get("/orders/{number}", response=OrderDetailOut, summary="Order detail with timeline")
+def order_get(request, number: str):
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/dispatch", response=OrderDetailOut, summary="转办: dispatch to a unit")
+def order_dispatch(request, number: str, payload: DispatchIn):
+    unit = Unit.objects.filter(pk=payload.unit_id).first()
+    if unit is None:
+        raise ValidationError(fields={"unit_id": "Unknown unit."})
+    services.order_dispatch(actor=request.user, order=_visible(request.user, number), unit=unit, note=payload.note,
+                            version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/accept", response=OrderDetailOut, summary="签收: sign for")
+def order_accept(request, number: str, payload: VersionIn):
+    services.order_accept(actor=request.user, order=_visible(request.user, number), note=payload.note,
+                          version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/return", response=OrderDetailOut, summary="退回: return to the hotline")
+def order_return(request, number: str, payload: ReturnIn):
+    services.order_return(actor=request.user, order=_visible(request.user, number), reason_code=payload.reason_code,
+                          note=payload.note, version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/progress", response=OrderDetailOut, summary="Progress report, with photos")
+def order_progress(request, number: str, note: Form[str], version: Form[int | None] = None,
+                   files: File[list[UploadedFile]] = None):
+    services.order_progress(actor=request.user, order=_visible(request.user, number), note=note, files=files or [],
+                            version=version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/extension", response=OrderDetailOut, summary="延期: request an extension")
+def order_extension(request, number: str, payload: ExtensionIn):
+    services.order_request_extension(actor=request.user, order=_visible(request.user, number), until=payload.until,
+                                     reason=payload.reason, version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/extension/decision", response=OrderDetailOut, summary="Approve or deny an extension")
+def order_extension_decision(request, number: str, payload: DecisionIn):
+    services.order_decide_extension(actor=request.user, order=_visible(request.user, number),
+                                    approve=payload.approve, note=payload.note, version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/resolve", response=OrderDetailOut, summary="办结: resolve, with photos")
+def order_resolve(request, number: str, result: Form[str], version: Form[int | None] = None,
+                  calibration_outcome: Form[str] = "", error_percent: Form[Decimal | None] = None,
+                  files: File[list[UploadedFile]] = None):
+    services.order_resolve(actor=request.user, order=_visible(request.user, number), result=result,
+                           files=files or [], calibration_outcome=calibration_outcome,
+                           error_percent=error_percent, version=version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/callback", response=OrderDetailOut, summary="回访: record the callback")
+def order_callback(request, number: str, payload: CallbackIn):
+    services.order_callback(actor=request.user, order=_visible(request.user, number),
+                            satisfaction=payload.satisfaction, note=payload.note, version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/close", response=OrderDetailOut, summary="归档: close")
+def order_close(request, number: str, payload: VersionIn):
+    services.order_close(actor=request.user, order=_visible(request.user, number), note=payload.note,
+                         version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/cancel", response=OrderDetailOut, summary="Cancel, or link as a duplicate")
+def order_cancel(request, number: str, payload: CancelIn):
+    order = _visible(request.user, number)
+    if payload.parent_number:
+        parent = _visible(request.user, payload.parent_number)
+        services.order_link_duplicate(actor=request.user, order=order, parent=parent, version=payload.version)
+    else:
+        services.order_cancel(actor=request.user, order=order, reason=payload.reason, version=payload.version)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/urge", response=OrderDetailOut, summary="督办: urge the unit")
+def order_urge(request, number: str, payload: NoteIn):
+    services.order_urge(actor=request.user, order=_visible(request.user, number), note=payload.note)
+    return _detail(request, number)
+
+
+@router.post("/orders/{number}/notes", response=OrderDetailOut, summary="Add a coordination note")
+def order_note(request, number: str, payload: NoteIn):
+    services.order_note(actor=request.user, order=_visible(request.user, number), note=payload.note)
+    return _detail(request, number)
+
+
+@router.get("/alerts", response=list[AlertOut], summary="Unread alerts of my unit")
+def alert_list(request):
+    if not request.user.unit_id:
+        return []
+    return list(Alert.objects.filter(Q(unit_id=request.user.unit_id) | Q(user=request.user), read_at__isnull=True)
+                .select_related("order")[:100])
+
+
+class CatalogueOut(Schema):
+    request_types: list[CodeRef]
+    subjects: list[dict]
+    units: list[dict]
+
+
+@router.get("/catalogue", response=CatalogueOut, summary="Request types, subjects and units")
+def catalogue(request):
+    subjects = Subject.objects.filter(is_active=True).select_related("group")
+    return {
+        "request_types": list(RequestType.objects.filter(is_active=True).values("code", "name")),
+        "subjects": [{"code": s.code, "name": s.name, "group": s.group.code if s.group else None,
+                      "default_urgency": s.default_urgency} for s in subjects],
+        "units": list(Unit.objects.filter(is_active=True).values("id", "name", "kind", "parent_id")),
+    }
