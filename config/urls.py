@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 from hotline.core import views as core_views
 from hotline.core.api import api
 from hotline.org import views as org_views
+from hotline.workorders.files import attachment_download
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("settings/tokens/", org_views.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", org_views.token_revoke, name="token_revoke"),
     path("customers/", include("hotline.customers.urls")),
+    path("attachments/<int:attachment_id>/", attachment_download, name="attachment"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -13,6 +13,7 @@ from hotline.customers.models import Account, Community
 from hotline.customers.selectors import phone_display
 from hotline.org.models import Unit
 from hotline.workorders import selectors, services
+from hotline.workorders.files import attachment_url
 from hotline.workorders.models import Alert, RequestType, Subject, WorkOrder
 
 router = Router(tags=["work orders"])
@@ -210,7 +211,7 @@ def _detail_out(actor, order: WorkOrder) -> dict:
         "events": [
             {"at": e.at, "kind": e.kind, "actor": e.actor.get_full_name() if e.actor else None,
              "unit": e.unit.name if e.unit else None, "from_status": e.from_status, "to_status": e.to_status,
-             "note": e.note, "data": e.data, "attachments": [a.file.url for a in e.attachments.all()]}
+             "note": e.note, "data": e.data, "attachments": [attachment_url(a) for a in e.attachments.all()]}
             for e in order.events.all()
         ],
     }

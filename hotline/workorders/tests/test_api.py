@@ -152,3 +152,20 @@ def test_catalogue_lists_subjects_and_units(city, staff):
     body = client_for(staff["operator"]).get("/api/v1/catalogue").json()
     assert {"burst_main", "meter_calibration"} <= {s["code"] for s in body["subjects"]}
     assert any(u["name"] == "张店维修中心" for u in body["units"])
+
+
+def test_attachments_are_served_only_to_those_who_see_the_order(city, staff, units, new_order, other_unit):
+    from hotline.workorders.services import order_accept, order_progress
+
+    order = new_order(unit=units["repair"])
+    order_accept(actor=staff["worker"], order=order)
+    order_progress(actor=staff["worker"], order=order, note="现场照片",
+                   files=[SimpleUploadedFile("site.png", PNG, "image/png")])
+    url = client_for(staff["operator"]).get(f"/api/v1/orders/{order.number}").json()["events"][-1]["attachments"][0]
+    response = client_for(staff["worker"]).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    east = other_unit["dispatcher"]
+    east.set_password("x")
+    east.save()
+    assert client_for(east).get(url).status_code == 404
+    assert Client().get(url).status_code == 302  # to the login page
