@@ -100,11 +100,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets the web server and the worker read while one of them writes;
+        # WAL lets the web server and the worker read while one of them writes; a page cache of up to
+        # 200 MB and memory-mapped reads keep a million-account database (~0.7 GB) mostly in memory;
         # IMMEDIATE transactions take the write lock up front instead of failing mid-transaction.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-            "PRAGMA cache_size=-64000; PRAGMA temp_store=MEMORY;"
+            "PRAGMA cache_size=-200000; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;"
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

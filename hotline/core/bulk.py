@@ -8,7 +8,10 @@ No signals, no ``auto_now``: callers pass every value.
 """
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import CharField, ForeignKey, IntegerField, Model, TextField
+
+# Fields whose database value is the Python value itself (str, int or None): no preparation needed.
+PASS_THROUGH = (CharField, TextField, IntegerField, ForeignKey)
 
 MAX_PARAMS = 30000  # under SQLite's default 32766 and PostgreSQL's 65535
 
@@ -20,7 +23,7 @@ def insert_rows(model: type[Model], fields: list[str], rows: list[tuple], *, ret
     connection = connections[router.db_for_write(model)]
     meta = model._meta
     field_objs = [meta.get_field(name) for name in fields]
-    preps = [f.get_db_prep_save for f in field_objs]
+    preps = [None if isinstance(f, PASS_THROUGH) else f.get_db_prep_save for f in field_objs]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in field_objs)
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     suffix = f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning else ""
@@ -29,7 +32,8 @@ def insert_rows(model: type[Model], fields: list[str], rows: list[tuple], *, ret
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_batch):
             batch = rows[start:start + per_batch]
-            params = [prep(value, connection) for row in batch for prep, value in zip(preps, row)]
+            params = [value if prep is None or value is None else prep(value, connection)
+                      for row in batch for prep, value in zip(preps, row)]
             sql = f"INSERT INTO {meta.db_table} ({columns}) VALUES {', '.join([placeholder] * len(batch))}{suffix}"
             cursor.execute(sql, params)
             if returning:
