@@ -19,6 +19,8 @@ urlpatterns = [
     path("settings/tokens/", org_views.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", org_views.token_revoke, name="token_revoke"),
     path("customers/", include("hotline.customers.urls")),
+    path("calls/", include("hotline.calls.urls")),
+    path("orders/", include("hotline.workorders.urls")),
     path("attachments/<int:attachment_id>/", attachment_download, name="attachment"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -48,3 +48,60 @@ def screen_pop(*, actor, number: str) -> ScreenPop:
     )
     return ScreenPop(number=digits, number_display=phone_display(actor, digits), accounts=accounts,
                      open_orders=open_orders, recent_calls=recent_calls)
+
+
+# --- the call panel (console) ---------------------------------------------------------------------
+
+def caller_account(*, actor, account_no: str) -> Account | None:
+    """The account an operator attaches to a call (from the screen pop, or typed), with its premise."""
+    require_perm(actor, Perm.CUSTOMER_VIEW)
+    account_no = (account_no or "").strip().upper()
+    if not account_no:
+        return None
+    return (
+        Account.objects.select_related("premise__community__branch", "premise__district")
+        .prefetch_related(Prefetch("phones", queryset=AccountPhone.objects.order_by("position")))
+        .filter(account_no=account_no).first()
+    )
+
+
+@dataclass
+class OrderDefaults:
+    """What the call panel pre-fills in a new work order for this caller and subject."""
+
+    urgency: str = ""
+    unit: object = None  # hotline.org.models.Unit | None, from the assignment rules
+    address: str = ""
+    contact_name: str = ""
+    meter_no: str = ""
+
+
+def call_order_defaults(*, subject=None, account: Account | None = None) -> OrderDefaults:
+    from hotline.customers.models import Meter
+    from hotline.workorders.assignment import default_unit
+
+    defaults = OrderDefaults()
+    community = None
+    if account is not None:
+        community = account.premise.community
+        defaults.address, defaults.contact_name = account.premise.address, account.holder_name
+        defaults.meter_no = (
+            Meter.objects.filter(premise_id=account.premise_id, removed_on__isnull=True)
+            .order_by("-installed_on", "-id").values_list("number", flat=True).first() or ""
+        )
+    if subject is not None:
+        defaults.urgency = subject.default_urgency
+        defaults.unit = default_unit(subject=subject, community=community)
+    return defaults
+
+
+def operator_calls_today(*, actor, limit: int = 30) -> list[Call]:
+    """The operator's own calls since midnight (local time), newest first."""
+    from django.utils import timezone
+
+    require_perm(actor, Perm.CALL_LOG)
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        Call.objects.filter(operator=actor, ringing_at__gte=midnight)
+        .select_related("subject", "account", "work_order").order_by("-ringing_at")[:limit]
+    )

@@ -157,3 +157,17 @@ def callbacks_due(*, actor, limit: int = 100) -> list[WorkOrder]:
         orders_visible_to(actor).filter(status=Status.RESOLVED).select_related("subject", "unit")
         .order_by("resolved_at")[:limit]
     )
+
+
+def unit_alerts(*, actor, limit: int = 20) -> list:
+    """Unread in-app alerts of the actor's unit (and the units under it), newest first; alerts addressed
+    to one person (escalations to the unit head) only to that person."""
+    from hotline.workorders.models import Alert
+
+    if not actor.unit_id or not (has_perm(actor, Perm.ORDER_VIEW_UNIT) or has_perm(actor, Perm.ORDER_VIEW_ALL)):
+        return []
+    return list(
+        Alert.objects.filter(unit_id__in=unit_subtree_ids(actor.unit_id), read_at__isnull=True)
+        .filter(Q(user__isnull=True) | Q(user=actor))
+        .select_related("order").order_by("-created_at")[:limit]
+    )

@@ -464,3 +464,20 @@ def sla_sweep(*, now: datetime | None = None) -> int:
                 urge_level=order.urge_level, is_overdue=order.is_overdue, sla_next_at=order.sla_next_at,
             )
     return urged
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+def alerts_mark_read(*, actor, alert_ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's unit alerts read (the given ones, or all unread); returns how many."""
+    from django.db.models import Q
+
+    from hotline.workorders.scope import unit_subtree_ids
+
+    if not (has_perm(actor, Perm.ORDER_VIEW_UNIT) or has_perm(actor, Perm.ORDER_VIEW_ALL)) or not actor.unit_id:
+        raise PermissionDeniedError()
+    alerts = Alert.objects.filter(unit_id__in=unit_subtree_ids(actor.unit_id), read_at__isnull=True).filter(
+        Q(user__isnull=True) | Q(user=actor))
+    if alert_ids is not None:
+        alerts = alerts.filter(pk__in=list(alert_ids))
+    return alerts.update(read_at=timezone.now())

@@ -1,0 +1,162 @@
+"""The call panel: the caller's screen pop, logging the call, and creating a work order from it
+(number → subject → submit). Thin: ``calls.selectors`` reads, ``calls.services`` writes."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.calls import selectors, services
+from hotline.calls.forms import AUTO_UNIT, CALIBRATION_SUBJECT, CallForm
+from hotline.calls.models import Outcome
+from hotline.calls.selectors import OrderDefaults
+from hotline.core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
+from hotline.customers.selectors import phone_display
+from hotline.org.roles import Perm, require_perm
+from hotline.workorders import selectors as order_selectors
+from hotline.workorders.forms import add_domain_error
+from hotline.workorders.models import RequestType, Subject
+
+# Fields pre-filled from the caller's account and the subject; reset when what they derive from changes.
+DERIVED = ("address", "contact_name", "meter_no", "urgency", "unit")
+RESET_WHEN_CHANGED = {"account": ("address", "contact_name", "meter_no", "unit"), "subject": ("urgency", "unit")}
+
+
+@dataclass
+class Workspace:
+    """What the panel knows about the call in progress."""
+
+    pop: object = None  # selectors.ScreenPop
+    accounts: list = field(default_factory=list)  # [(account, [phone shown])]
+    account: object = None  # the account the call is about
+    subject: Subject | None = None
+    defaults: OrderDefaults = field(default_factory=OrderDefaults)
+
+    def initial(self) -> dict:
+        d = self.defaults
+        return {"address": d.address, "contact_name": d.contact_name, "meter_no": d.meter_no,
+                "urgency": d.urgency, "unit": AUTO_UNIT}
+
+
+def panel(request):
+    require_perm(request.user, Perm.CALL_LOG)
+    if request.method == "POST":
+        return _panel_post(request)
+    params = request.GET
+    target = request.htmx.target if request.htmx else None
+    ws = _workspace(request.user, params, new_number=target == "screen-pop")
+    initial = {k: v for k, v in params.items() if k != "csrfmiddlewaretoken"}
+    if target == "screen-pop" or not request.htmx:  # a new caller: everything derived is recomputed
+        reset = DERIVED
+        initial["account"] = ws.account.account_no if ws.account else ""
+    else:
+        reset = RESET_WHEN_CHANGED.get(request.htmx.trigger_name, ())
+    initial.update({name: value for name, value in ws.initial().items() if name in reset})
+    if not request.htmx:
+        default_type = RequestType.objects.filter(code="repair").values_list("pk", flat=True).first()
+        initial.setdefault("request_type", default_type)
+        initial.setdefault("outcome", Outcome.ANSWERED)
+    if ws.subject is not None and ws.subject.code == CALIBRATION_SUBJECT and not initial.get("meter_no"):
+        initial["meter_no"] = ws.defaults.meter_no
+    form = CallForm(initial=initial, auto_unit=ws.defaults.unit, subject=ws.subject)
+    context = _context(request, form, ws)
+    if target == "call-details":
+        return render(request, "calls/panel.html#details", context)
+    if target == "screen-pop":
+        context["oob"] = True
+        html = render_to_string("calls/panel.html#pop", context, request) + render_to_string(
+            "calls/panel.html#details", context, request)
+        return HttpResponse(html)
+    context["my_calls"] = [(c, phone_display(request.user, c.caller_number))
+                           for c in selectors.operator_calls_today(actor=request.user)]
+    return render(request, "calls/panel.html", context)
+
+
+def _panel_post(request):
+    action = "order" if request.POST.get("action") == "order" else "log"
+    ws = _workspace(request.user, request.POST, new_number=False)
+    form = CallForm(request.POST, action=action, auto_unit=ws.defaults.unit, subject=ws.subject)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["account"] and ws.account is None:
+                raise ValidationError(_("There is no account with this number."),
+                                      fields={"account": _("Check the account number.")})
+            if action == "order":
+                return _create_order(request, form, ws)
+            work_order = None
+            if d["outcome"] == Outcome.LINKED_ORDER and d["work_order"]:
+                work_order = _order(request.user, d["work_order"])
+            services.call_log(actor=request.user, caller_number=d["number"], account=ws.account,
+                              request_type=d["request_type"], subject=d["subject"], summary=d["summary"],
+                              outcome=d["outcome"], work_order=work_order)
+            messages.success(request, _("Call logged."))
+            return redirect("calls:panel")
+        except PermissionDeniedError:
+            raise
+        except DomainError as exc:
+            add_domain_error(form, exc)
+    context = _context(request, form, ws)
+    context["my_calls"] = [(c, phone_display(request.user, c.caller_number))
+                           for c in selectors.operator_calls_today(actor=request.user)]
+    return render(request, "calls/panel.html", context, status=400)
+
+
+def _create_order(request, form, ws: Workspace):
+    d = form.cleaned_data
+    unit = ws.defaults.unit if d["unit"] == AUTO_UNIT else d["unit"]
+    call = services.call_create_order(
+        actor=request.user, caller_number=d["number"], account=ws.account, request_type=d["request_type"],
+        subject=d["subject"], summary=d["summary"], title=d["title"], urgency=d["urgency"] or None,
+        contact_name=d["contact_name"], address=d["address"], unit=unit, calibration=form.calibration(),
+    )
+    order = call.work_order
+    if order.unit_id:
+        messages.success(request, _("Work order %(number)s created and dispatched to %(unit)s.")
+                         % {"number": order.number, "unit": order.unit.name})
+    else:
+        messages.warning(request, _("Work order %(number)s created; it is not dispatched yet.")
+                         % {"number": order.number})
+    return redirect("workorders:detail", number=order.number)
+
+
+def _order(actor, number: str):
+    try:
+        return order_selectors.order_detail(actor=actor, number=number)
+    except NotFoundError:
+        raise ValidationError(_("There is no order with this number."), fields={"work_order": _("Check it.")})
+
+
+def _workspace(actor, params, *, new_number: bool) -> Workspace:
+    """The caller's accounts (screen pop), the account and subject chosen, and the order defaults."""
+    ws = Workspace()
+    number = (params.get("number") or "").strip()
+    if number:
+        ws.pop = selectors.screen_pop(actor=actor, number=number)
+    accounts = list(ws.pop.accounts) if ws.pop else []
+    chosen = (params.get("account") or "").strip().upper()
+    ws.account = next((a for a in accounts if a.account_no == chosen), None)
+    if ws.account is None and chosen and not new_number:
+        # An account found another way (the customer search, or typed): shown with the pop's ones.
+        ws.account = selectors.caller_account(actor=actor, account_no=chosen)
+        if ws.account is not None:
+            accounts.append(ws.account)
+    if ws.account is None and len(accounts) == 1 and (new_number or not chosen and "account" not in params):
+        ws.account = accounts[0]
+    ws.accounts = [(a, [phone_display(actor, p.number) for p in a.phones.all()]) for a in accounts]
+    subject_id = params.get("subject") or ""
+    ws.subject = Subject.objects.filter(pk=int(subject_id)).first() if subject_id.isdigit() else None
+    ws.defaults = selectors.call_order_defaults(subject=ws.subject, account=ws.account)
+    return ws
+
+
+def _context(request, form: CallForm, ws: Workspace) -> dict:
+    return {
+        "form": form, "pop": ws.pop, "accounts": ws.accounts, "account": ws.account,
+        "is_calibration": ws.subject is not None and ws.subject.code == CALIBRATION_SUBJECT,
+        "subject": ws.subject, "now": timezone.now(),
+    }

@@ -1,0 +1,371 @@
+"""Console pages for work orders: the list, the detail with its action forms, the unit queue and the
+callbacks due. Thin: reads through ``selectors``, writes through ``services``; the services decide
+who may do what, and their DomainErrors are shown on the page."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.db.models import prefetch_related_objects
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from hotline.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ValidationError
+from hotline.customers.selectors import phone_display
+from hotline.org.roles import Perm, has_perm, require_perm
+from hotline.workorders import forms as f
+from hotline.workorders import selectors, services, sla
+from hotline.workorders.assignment import default_unit
+from hotline.workorders.models import (
+    WITH_UNIT,
+    CalibrationOutcome,
+    EventKind,
+    ReturnReason,
+    Satisfaction,
+    Status,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+PAGE_SIZE = 50
+
+
+# --- list -----------------------------------------------------------------------------------------
+
+def order_list(request):
+    """All the orders the user may see, filtered; htmx requests get the results fragment only."""
+    params = request.GET.copy()
+    if not params:
+        params["status"] = "open"
+    params.pop("page", None)
+    filter_error = None
+    try:
+        flt = selectors.OrderFilter.from_params(params)
+    except ValidationError as exc:
+        flt, filter_error = selectors.OrderFilter(), exc
+    page = _page_number(request.GET.get("page"))
+    rows, has_next = selectors.order_list(actor=request.user, flt=flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    prefetch_related_objects(rows, "community")  # order_list does not join the community (one query here)
+    counts = selectors.status_counts(actor=request.user, flt=flt)
+    counts[""] = sum(n for status, n in counts.items() if status in Status.values)
+    tabs = [{"value": value, "label": label, "count": counts.get(value, 0), "active": value == flt.status,
+             "url": _page_url(params, 1, status=value)}
+            for value, label in f.STATUS_TABS if value in ("open", "", flt.status) or counts.get(value)]
+    context = {
+        "rows": rows, "flt": flt, "tabs": tabs, "filter_error": filter_error, "page": page,
+        "previous_url": _page_url(params, page - 1) if page > 1 else None,
+        "next_url": _page_url(params, page + 1) if has_next else None,
+        "now": timezone.now(),
+    }
+    if request.htmx:
+        return render(request, "workorders/list.html#results", context)
+    context["filters"] = f.OrderFilterForm(params, show_units=has_perm(request.user, Perm.ORDER_VIEW_ALL))
+    return render(request, "workorders/list.html", context)
+
+
+def _page_number(raw) -> int:
+    return max(1, min(int(raw), 10_000)) if raw and str(raw).isdigit() else 1
+
+
+def _page_url(params, page: int, **changes) -> str:
+    query = params.copy()
+    for name, value in changes.items():
+        query[name] = value
+    if page > 1:
+        query["page"] = str(page)
+    return f"{reverse('workorders:list')}?{query.urlencode()}"
+
+
+# --- detail and actions ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    rule: str  # the transition in services.RULES that allows it
+    label: object  # a lazy translation
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": Action(f.AcceptForm, "accept", gettext_lazy("Sign for")),
+    "dispatch": Action(f.DispatchForm, "dispatch", gettext_lazy("Dispatch")),
+    "progress": Action(f.ProgressForm, "progress", gettext_lazy("Report progress")),
+    "resolve": Action(f.ResolveForm, "resolve", gettext_lazy("Resolve")),
+    "callback": Action(f.CallbackForm, "callback", gettext_lazy("Call back")),
+    "close": Action(f.CloseForm, "close", gettext_lazy("Close")),
+    "return": Action(f.ReturnForm, "return", gettext_lazy("Return to the hotline")),
+    "request_extension": Action(f.ExtensionRequestForm, "request_extension", gettext_lazy("Ask for an extension")),
+    "decide_extension": Action(f.ExtensionDecideForm, "decide_extension", gettext_lazy("Decide the extension")),
+    "urge": Action(f.UrgeForm, "urge", gettext_lazy("Urge")),
+    "duplicate": Action(f.DuplicateForm, "cancel", gettext_lazy("Link as duplicate")),
+    "cancel": Action(f.CancelForm, "cancel", gettext_lazy("Cancel the order")),
+    "note": Action(f.NoteForm, "note", gettext_lazy("Coordination note")),
+}
+
+
+def order_detail(request, number: str):
+    order = selectors.order_detail(actor=request.user, number=number)
+    return _render_detail(request, order)
+
+
+@require_POST
+def order_action(request, number: str, action: str):
+    """One action form of the detail page (also posted from the queue and the callbacks list)."""
+    if action not in ACTIONS:
+        raise Http404
+    order = selectors.order_detail(actor=request.user, number=number)
+    form = ACTIONS[action].form(request.POST, request.FILES, action=action, **_form_kwargs(action, order))
+    status = 400
+    if form.is_valid():
+        try:
+            message = HANDLERS[action](request.user, order, form.cleaned_data)
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ConflictError:
+            current = selectors.order_detail(actor=request.user, number=number)
+            return _render_detail(request, current, conflict=True, status=409)
+        except DomainError as exc:
+            f.add_domain_error(form, exc)
+            status = exc.http_status
+        else:
+            messages.success(request, message)
+            return redirect(_next_url(request) or reverse("workorders:detail", args=[order.number]))
+    return _render_detail(request, order, bound=(action, form), status=status)
+
+
+def _form_kwargs(name: str, order: WorkOrder) -> dict:
+    if name == "resolve":
+        return {"calibration": getattr(order, "calibration", None) is not None}
+    return {}
+
+
+def _next_url(request) -> str | None:
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return None
+
+
+def _render_detail(request, order: WorkOrder, *, bound=None, conflict: bool = False, status: int = 200):
+    user = request.user
+    allowed = services.allowed_actions(user, order)
+    names = [name for name, action in ACTIONS.items() if action.rule in allowed]
+    forms = {}
+    for name in names:
+        if bound and bound[0] == name:
+            forms[name] = bound[1]
+            continue
+        initial = {"version": order.version}
+        if name == "dispatch":
+            unit = default_unit(subject=order.subject, community=order.community)
+            initial["unit"] = str(unit.pk) if unit else ""
+        forms[name] = ACTIONS[name].form(initial=initial, action=name, **_form_kwargs(name, order))
+    can_see_phone = has_perm(user, Perm.CUSTOMER_VIEW_CONTACT)
+    context = {
+        "order": order,
+        "calibration": getattr(order, "calibration", None),
+        "phone": phone_display(user, order.contact_phone) if order.contact_phone else "",
+        "can_call": can_see_phone and bool(order.contact_phone),
+        "calls": [(c, phone_display(user, c.caller_number)) for c in order.calls.all()],
+        "deadlines": _deadlines(order),
+        "timeline": [_timeline_entry(e) for e in reversed(order.events.all())],
+        "forms": forms,
+        "actions": [(name, ACTIONS[name].label, forms[name]) for name in names if name != "note"],
+        "note_form": forms.get("note"),
+        # The form just posted stays open; otherwise the main action (never a cancellation).
+        "open_action": bound[0] if bound else next((n for n in names if n not in ("note", "cancel", "duplicate")), None),
+        "conflict": conflict,
+        "now": timezone.now(),
+    }
+    return render(request, "workorders/detail.html", context, status=status)
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+
+
+@dataclass
+class TimelineEntry:
+    event: WorkOrderEvent
+    detail: str
+    attachments: list[tuple[object, bool]]  # (attachment, is an image)
+
+
+def _timeline_entry(event: WorkOrderEvent) -> TimelineEntry:
+    data, detail = event.data or {}, ""
+    if event.kind == EventKind.DISPATCHED and data.get("unit"):
+        detail = _("to %(unit)s") % {"unit": data["unit"]}
+    elif event.kind == EventKind.RETURNED and data.get("reason_code") in ReturnReason.values:
+        detail = str(ReturnReason(data["reason_code"]).label)
+        if data.get("from_unit"):
+            detail = _("%(reason)s (by %(unit)s)") % {"reason": detail, "unit": data["from_unit"]}
+    elif data.get("satisfaction") in Satisfaction.values:
+        detail = str(Satisfaction(data["satisfaction"]).label)
+    elif event.kind in (EventKind.EXTENSION_REQUESTED, EventKind.EXTENSION_APPROVED, EventKind.EXTENSION_DENIED) \
+            and data.get("until"):
+        until = timezone.localtime(datetime.fromisoformat(data["until"]))
+        detail = _("until %(time)s") % {"time": until.strftime("%Y-%m-%d %H:%M")}
+    elif event.kind == EventKind.DUPLICATE_LINKED and data.get("parent"):
+        detail = _("of %(number)s") % {"number": data["parent"]}
+    elif data.get("calibration_outcome") in CalibrationOutcome.values:
+        detail = str(CalibrationOutcome(data["calibration_outcome"]).label)
+    files = [(a, a.name.lower().endswith(IMAGE_SUFFIXES)) for a in event.attachments.all()]
+    return TimelineEntry(event=event, detail=detail, attachments=files)
+
+
+def _deadlines(order: WorkOrder) -> list[dict]:
+    """The order's deadlines; those still running are ``active`` (time left or overdue shown)."""
+    rows = [
+        (_("Dispatch by"), order.dispatch_due, order.dispatched_at, order.status in (Status.NEW, Status.RETURNED)),
+        (_("Sign for by"), order.accept_due, order.accepted_at, order.status in (Status.DISPATCHED, Status.REOPENED)),
+        (_("On site by"), order.onsite_due, None, False),
+        (_("Resolve by"), order.resolve_due, order.resolved_at, order.status in WITH_UNIT),
+    ]
+    return [{"label": label, "due": due, "done": done, "active": active}
+            for label, due, done, active in rows if due or done]
+
+
+def _dispatch(actor, order, d):
+    services.order_dispatch(actor=actor, order=order, unit=d["unit"], note=d["note"], version=d["version"])
+    return _("Order %(number)s dispatched to %(unit)s.") % {"number": order.number, "unit": d["unit"].name}
+
+
+def _accept(actor, order, d):
+    services.order_accept(actor=actor, order=order, note=d["note"], version=d["version"])
+    return _("Order %(number)s signed for.") % {"number": order.number}
+
+
+def _return(actor, order, d):
+    services.order_return(actor=actor, order=order, reason_code=d["reason_code"], note=d["note"],
+                          version=d["version"])
+    return _("Order %(number)s returned to the hotline.") % {"number": order.number}
+
+
+def _progress(actor, order, d):
+    services.order_progress(actor=actor, order=order, note=d["note"], files=d["files"], version=d["version"])
+    return _("Progress of order %(number)s recorded.") % {"number": order.number}
+
+
+def _request_extension(actor, order, d):
+    services.order_request_extension(actor=actor, order=order, until=d["until"], reason=d["reason"],
+                                     version=d["version"])
+    return _("Extension of order %(number)s requested.") % {"number": order.number}
+
+
+def _decide_extension(actor, order, d):
+    approve = d["decision"] == "approve"
+    services.order_decide_extension(actor=actor, order=order, approve=approve, note=d["note"], version=d["version"])
+    if approve:
+        return _("Extension of order %(number)s approved.") % {"number": order.number}
+    return _("Extension of order %(number)s denied.") % {"number": order.number}
+
+
+def _resolve(actor, order, d):
+    services.order_resolve(actor=actor, order=order, result=d["result"], files=d["files"],
+                           calibration_outcome=d["calibration_outcome"], error_percent=d["error_percent"],
+                           version=d["version"])
+    return _("Order %(number)s resolved.") % {"number": order.number}
+
+
+def _callback(actor, order, d):
+    services.order_callback(actor=actor, order=order, satisfaction=d["satisfaction"], note=d["note"],
+                            version=d["version"])
+    if d["satisfaction"] == Satisfaction.UNSATISFIED:
+        return _("Order %(number)s reopened: it goes back to %(unit)s.") % {
+            "number": order.number, "unit": order.unit.name if order.unit else "—"}
+    return _("Callback of order %(number)s recorded.") % {"number": order.number}
+
+
+def _close(actor, order, d):
+    services.order_close(actor=actor, order=order, note=d["note"], version=d["version"])
+    return _("Order %(number)s closed.") % {"number": order.number}
+
+
+def _cancel(actor, order, d):
+    services.order_cancel(actor=actor, order=order, reason=d["reason"], version=d["version"])
+    return _("Order %(number)s cancelled.") % {"number": order.number}
+
+
+def _duplicate(actor, order, d):
+    try:
+        parent = selectors.order_detail(actor=actor, number=d["parent"])
+    except NotFoundError:
+        raise ValidationError(_("There is no order with this number."),
+                              fields={"parent": _("Check the order number.")})
+    services.order_link_duplicate(actor=actor, order=order, parent=parent, version=d["version"])
+    return _("Order %(number)s linked as a duplicate of %(parent)s.") % {"number": order.number,
+                                                                          "parent": parent.number}
+
+
+def _urge(actor, order, d):
+    services.order_urge(actor=actor, order=order, note=d["note"])
+    return _("Order %(number)s urged.") % {"number": order.number}
+
+
+def _note(actor, order, d):
+    services.order_note(actor=actor, order=order, note=d["note"])
+    return _("Note added to order %(number)s.") % {"number": order.number}
+
+
+HANDLERS = {
+    "dispatch": _dispatch, "accept": _accept, "return": _return, "progress": _progress,
+    "request_extension": _request_extension, "decide_extension": _decide_extension, "resolve": _resolve,
+    "callback": _callback, "close": _close, "cancel": _cancel, "duplicate": _duplicate, "urge": _urge,
+    "note": _note,
+}
+
+
+# --- the unit's queue ----------------------------------------------------------------------------
+
+@dataclass
+class QueueCard:
+    order: WorkOrder
+    actions: list[str]
+    due: datetime | None
+    phone: str
+
+
+def queue(request):
+    """Mobile-first: the orders the user's unit has to work, with big buttons, and its alerts."""
+    require_perm(request.user, Perm.ORDER_VIEW_UNIT)
+    user = request.user
+    cards = [
+        QueueCard(order=o, actions=services.allowed_actions(user, o), due=sla.current_due(o)[1],
+                  phone=phone_display(user, o.contact_phone) if o.contact_phone else "")
+        for o in selectors.unit_queue(actor=user)
+    ]
+    context = {"cards": cards, "alerts": selectors.unit_alerts(actor=user), "now": timezone.now(),
+               "can_call": has_perm(user, Perm.CUSTOMER_VIEW_CONTACT)}
+    return render(request, "workorders/queue.html", context)
+
+
+@require_POST
+def alerts_read(request):
+    """Mark one alert (``alert``) or all of the unit's alerts read."""
+    form = f.AlertsReadForm(request.POST)
+    alert_id = form.cleaned_data["alert"] if form.is_valid() else None
+    services.alerts_mark_read(actor=request.user, alert_ids=[alert_id] if alert_id else None)
+    if request.htmx:
+        return render(request, "workorders/queue.html#alerts",
+                      {"alerts": selectors.unit_alerts(actor=request.user)})
+    return redirect("workorders:queue")
+
+
+# --- callbacks due ---------------------------------------------------------------------------------
+
+def callbacks(request):
+    """Resolved orders waiting for the hotline's callback, each with its callback form."""
+    require_perm(request.user, Perm.ORDER_CALLBACK)
+    user = request.user
+    rows = [(o, phone_display(user, o.contact_phone) if o.contact_phone else "")
+            for o in selectors.callbacks_due(actor=user)]
+    return render(request, "workorders/callbacks.html", {
+        "rows": rows, "satisfaction_choices": Satisfaction.choices,
+        "can_call": has_perm(user, Perm.CUSTOMER_VIEW_CONTACT),
+        "next": reverse("workorders:callbacks"),
+    })
