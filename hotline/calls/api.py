@@ -58,6 +58,8 @@ class ScreenPopOut(Schema):
 @router.get("/screen-pop", response=ScreenPopOut, summary="Who is calling: accounts, open orders, recent calls")
 def screen_pop(request, number: str):
     pop = selectors.screen_pop(actor=request.user, number=number)
+    services.screen_pop_viewed(actor=request.user, number=pop.number, account_ids=[a.pk for a in pop.accounts],
+                               via="api")
     return {
         "number": pop.number_display,
         "accounts": [

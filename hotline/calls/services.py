@@ -48,17 +48,30 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
 
 def call_create_order(*, actor, caller_number: str, account=None, request_type, subject, summary: str,
                       title: str = "", urgency: str | None = None, contact_name: str = "", address: str = "",
-                      unit=None, calibration: dict | None = None, ringing_at: datetime | None = None) -> Call:
+                      contact_phone: str = "", community=None, unit=None, calibration: dict | None = None,
+                      ringing_at: datetime | None = None) -> Call:
     """Log the call and create the work order it asks for, in one transaction."""
     with transaction.atomic():
         order = order_create(
             actor=actor, request_type=request_type, subject=subject, urgency=urgency, account=account,
             title=title or summary[:100] or subject.name, description=summary, contact_name=contact_name,
-            contact_phone=normalize_phone(caller_number), address=address, unit=unit, calibration=calibration,
+            contact_phone=normalize_phone(contact_phone or caller_number), address=address, community=community,
+            unit=unit, calibration=calibration,
         )
         return call_log(actor=actor, caller_number=caller_number, account=account, request_type=request_type,
                         subject=subject, summary=summary, outcome=Outcome.ORDER_CREATED, work_order=order,
                         ringing_at=ringing_at)
+
+
+def screen_pop_viewed(*, actor, number: str, account_ids: list[int], via: str) -> None:
+    """Record whose data a screen pop showed (SPEC.md §6: audit of who saw personal data)."""
+    from hotline.core.models import AuditEvent
+
+    AuditEvent.objects.bulk_create([
+        AuditEvent(actor=actor, action="customer.screen_pop", target_type="customers.account", target_id=str(pk),
+                   data={"number": number, "via": via})
+        for pk in account_ids
+    ])
 
 
 def call_link_order(*, actor, call: Call, order: WorkOrder) -> Call:

@@ -137,6 +137,8 @@ def _workspace(actor, params, *, new_number: bool) -> Workspace:
     number = (params.get("number") or "").strip()
     if number:
         ws.pop = selectors.screen_pop(actor=actor, number=number)
+        services.screen_pop_viewed(actor=actor, number=ws.pop.number, account_ids=[a.pk for a in ws.pop.accounts],
+                                   via="console")
     accounts = list(ws.pop.accounts) if ws.pop else []
     chosen = (params.get("account") or "").strip().upper()
     ws.account = next((a for a in accounts if a.account_no == chosen), None)

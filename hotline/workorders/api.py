@@ -292,7 +292,9 @@ def order_callbacks(request):
 
 @router.get("/orders/{number}", response=OrderDetailOut, summary="Order detail with timeline")
 def order_get(request, number: str):
-    return _detail(request, number)
+    order = selectors.order_detail(actor=request.user, number=number)
+    services.order_viewed(actor=request.user, order=order, via="api")
+    return _detail_out(request.user, order)
 
 
 @router.post("/orders/{number}/dispatch", response=OrderDetailOut, summary="转办: dispatch to a unit")

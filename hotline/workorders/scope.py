@@ -20,8 +20,17 @@ def unit_subtree_ids(unit_id: int | None) -> set[int]:
     return found
 
 
+def actor_unit_ids(actor) -> set[int]:
+    """The actor's units, computed once per user object (that is, once per request)."""
+    cached = getattr(actor, "_hotline_unit_ids", None)
+    if cached is None or cached[0] != actor.unit_id:
+        cached = (actor.unit_id, unit_subtree_ids(actor.unit_id))
+        actor._hotline_unit_ids = cached
+    return cached[1]
+
+
 def acts_for_unit(actor, unit_id: int | None) -> bool:
     """May ``actor`` act as the unit ``unit_id`` (sign for, resolve …)?"""
     if actor.is_superuser or actor.role == Role.ADMIN:
         return True
-    return unit_id is not None and unit_id in unit_subtree_ids(actor.unit_id)
+    return unit_id is not None and unit_id in actor_unit_ids(actor)

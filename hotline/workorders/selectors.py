@@ -14,7 +14,7 @@ from hotline.customers.models import Community
 from hotline.customers.text import normalize_phone
 from hotline.org.roles import Perm, has_perm
 from hotline.workorders.models import OPEN_STATUSES, Status, Urgency, WorkOrder, WorkOrderEvent
-from hotline.workorders.scope import unit_subtree_ids
+from hotline.workorders.scope import actor_unit_ids, unit_subtree_ids
 
 ORDER_NUMBER = re.compile(r"^gd\d{0,13}$", re.I)
 
@@ -23,7 +23,7 @@ def orders_visible_to(actor) -> QuerySet[WorkOrder]:
     if has_perm(actor, Perm.ORDER_VIEW_ALL):
         return WorkOrder.objects.all()
     if has_perm(actor, Perm.ORDER_VIEW_UNIT) and actor.unit_id:
-        return WorkOrder.objects.filter(unit_id__in=unit_subtree_ids(actor.unit_id))
+        return WorkOrder.objects.filter(unit_id__in=actor_unit_ids(actor))
     raise PermissionDeniedError()
 
 
@@ -105,7 +105,7 @@ def _text_query(text: str) -> Q:
 
 def order_list(*, actor, flt: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], bool]:
     """One page of orders, newest first; and whether there is a next page (no COUNT over millions)."""
-    queryset = flt.apply(orders_visible_to(actor)).select_related("subject", "unit", "request_type")
+    queryset = flt.apply(orders_visible_to(actor)).select_related("subject", "unit", "request_type", "community")
     rows = list(queryset.order_by("-created_at", "-id")[offset:offset + limit + 1])
     return rows[:limit], len(rows) > limit
 

@@ -83,6 +83,11 @@ def allowed_actions(actor, order: WorkOrder) -> list[str]:
     return actions
 
 
+def _require_rule_perm(actor, name: str) -> None:
+    """The role check first, so that someone who may not act learns nothing from input errors."""
+    require_perm(actor, RULES[name].perm)
+
+
 def _may_see(actor, order: WorkOrder) -> bool:
     return has_perm(actor, Perm.ORDER_VIEW_ALL) or (
         has_perm(actor, Perm.ORDER_VIEW_UNIT) and acts_for_unit(actor, order.unit_id)
@@ -207,6 +212,7 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
 
 def order_dispatch(*, actor, order: WorkOrder, unit: Unit, note: str = "", version: int | None = None) -> WorkOrder:
     """转办: send the order to a unit; deadlines are set by the SLA on the first dispatch."""
+    _require_rule_perm(actor, "dispatch")
     if unit is None or not unit.is_active:
         raise ValidationError(_("Choose an active unit."), fields={"unit": _("Choose a unit.")})
 
@@ -240,6 +246,7 @@ def order_accept(*, actor, order: WorkOrder, note: str = "", version: int | None
 
 def order_return(*, actor, order: WorkOrder, reason_code: str, note: str = "", version: int | None = None) -> WorkOrder:
     """退回: the unit sends a misrouted order back to the hotline, with a reason."""
+    _require_rule_perm(actor, "return")
     if reason_code not in ReturnReason.values:
         raise ValidationError(_("Choose a reason for returning the order."),
                               fields={"reason_code": _("Choose a reason.")})
@@ -257,6 +264,7 @@ def order_return(*, actor, order: WorkOrder, reason_code: str, note: str = "", v
 def order_progress(*, actor, order: WorkOrder, note: str, files: Iterable[UploadedFile] = (),
                    version: int | None = None) -> WorkOrder:
     """A progress report from the unit (on site, valve closed …), with photos."""
+    _require_rule_perm(actor, "progress")
     note = _required(note, "note", _("Write what has been done."))
     files = _check_files(files)
     return _transition("progress", actor=actor, order=order, version=version, kind=EventKind.PROGRESS, note=note,
@@ -266,6 +274,7 @@ def order_progress(*, actor, order: WorkOrder, note: str, files: Iterable[Upload
 def order_request_extension(*, actor, order: WorkOrder, until: datetime, reason: str,
                             version: int | None = None) -> WorkOrder:
     """延期申请: the unit asks for a later resolution deadline; a shift lead decides."""
+    _require_rule_perm(actor, "request_extension")
     reason = _required(reason, "reason", _("Give the reason for the extension."))
     if until is None or until <= timezone.now():
         raise ValidationError(_("The new deadline must be in the future."), fields={"until": _("Choose a later time.")})
@@ -308,6 +317,7 @@ def order_decide_extension(*, actor, order: WorkOrder, approve: bool, note: str 
 def order_resolve(*, actor, order: WorkOrder, result: str, files: Iterable[UploadedFile] = (),
                   calibration_outcome: str = "", error_percent=None, version: int | None = None) -> WorkOrder:
     """办结: the unit reports the order done, with the result (and photos)."""
+    _require_rule_perm(actor, "resolve")
     result = _required(result, "result", _("Write the result."))
     files = _check_files(files)
     if calibration_outcome and calibration_outcome not in CalibrationOutcome.values:
@@ -332,6 +342,7 @@ def order_resolve(*, actor, order: WorkOrder, result: str, files: Iterable[Uploa
 def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = "",
                    version: int | None = None) -> WorkOrder:
     """回访: the hotline calls the customer back; an unsatisfied customer reopens the order to the unit."""
+    _require_rule_perm(actor, "callback")
     if satisfaction not in Satisfaction.values:
         raise ValidationError(_("Record the customer's satisfaction."), fields={"satisfaction": _("Choose one.")})
     unsatisfied = satisfaction == Satisfaction.UNSATISFIED
@@ -367,6 +378,7 @@ def order_close(*, actor, order: WorkOrder, note: str = "", version: int | None 
 def order_cancel(*, actor, order: WorkOrder, reason: str, version: int | None = None,
                  parent: WorkOrder | None = None) -> WorkOrder:
     """Cancel a withdrawn order, or one that duplicates ``parent``."""
+    _require_rule_perm(actor, "cancel")
     reason = _required(reason, "reason", _("Give the reason for cancelling."))
     if parent is not None and (parent.pk == order.pk or parent.parent_id == order.pk):
         raise ValidationError(_("An order cannot duplicate itself."), fields={"parent": _("Choose another order.")})
@@ -388,18 +400,27 @@ def order_link_duplicate(*, actor, order: WorkOrder, parent: WorkOrder, version:
                         reason=_("Duplicate of %(number)s") % {"number": parent.number})
 
 
-def order_urge(*, actor, order: WorkOrder, note: str) -> WorkOrder:
+def order_urge(*, actor, order: WorkOrder, note: str, version: int | None = None) -> WorkOrder:
     """督办 by hand: a shift lead urges the unit."""
+    _require_rule_perm(actor, "urge")
     note = _required(note, "note", _("Write the urge message."))
-    return _transition("urge", actor=actor, order=order, version=None, kind=EventKind.URGED, note=note,
+    return _transition("urge", actor=actor, order=order, version=version, kind=EventKind.URGED, note=note,
                        apply=lambda o: {"level": AlertLevel.MANUAL},
                        after=lambda o, event: _alert(o, AlertLevel.MANUAL, note))
 
 
-def order_note(*, actor, order: WorkOrder, note: str) -> WorkOrder:
+def order_note(*, actor, order: WorkOrder, note: str, version: int | None = None) -> WorkOrder:
     """A coordination note (S4): who was called, what they said."""
+    _require_rule_perm(actor, "note")
     note = _required(note, "note", _("Write the note."))
-    return _transition("note", actor=actor, order=order, version=None, kind=EventKind.NOTE, note=note)
+    return _transition("note", actor=actor, order=order, version=version, kind=EventKind.NOTE, note=note)
+
+
+def order_viewed(*, actor, order: WorkOrder, via: str) -> None:
+    """Record that ``actor`` opened an order with the customer's contact data (SPEC.md §6)."""
+    from hotline.core.audit import audit
+
+    audit(actor=actor, action="order.viewed", target=order, via=via)
 
 
 # --- attachments ----------------------------------------------------------------------------------

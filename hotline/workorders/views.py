@@ -110,6 +110,7 @@ ACTIONS: dict[str, Action] = {
 
 def order_detail(request, number: str):
     order = selectors.order_detail(actor=request.user, number=number)
+    services.order_viewed(actor=request.user, order=order, via="console")
     return _render_detail(request, order)
 
 
@@ -303,12 +304,12 @@ def _duplicate(actor, order, d):
 
 
 def _urge(actor, order, d):
-    services.order_urge(actor=actor, order=order, note=d["note"])
+    services.order_urge(actor=actor, order=order, note=d["note"], version=d.get("version"))
     return _("Order %(number)s urged.") % {"number": order.number}
 
 
 def _note(actor, order, d):
-    services.order_note(actor=actor, order=order, note=d["note"])
+    services.order_note(actor=actor, order=order, note=d["note"], version=d.get("version"))
     return _("Note added to order %(number)s.") % {"number": order.number}
 
 

@@ -169,3 +169,22 @@ def test_attachments_are_served_only_to_those_who_see_the_order(city, staff, uni
     east.save()
     assert client_for(east).get(url).status_code == 404
     assert Client().get(url).status_code == 302  # to the login page
+
+
+def test_viewing_personal_data_is_audited(city, staff, units, new_order):
+    from hotline.core.models import AuditEvent
+
+    order = new_order(unit=units["repair"])
+    op = client_for(staff["operator"])
+    op.get(f"/api/v1/orders/{order.number}")
+    op.get("/api/v1/screen-pop", {"number": "13805331234"})
+    assert AuditEvent.objects.filter(action="order.viewed", target_id=str(order.pk), actor=staff["operator"]).exists()
+    popped = AuditEvent.objects.filter(action="customer.screen_pop", actor=staff["operator"])
+    assert popped.count() == 1 and popped.get().data == {"number": "13805331234", "via": "api"}
+
+
+def test_no_permission_is_refused_before_input_is_checked(city, staff, units, new_order):
+    order = new_order(unit=units["repair"])
+    response = post(client_for(staff["worker"]), f"/api/v1/orders/{order.number}/return",
+                    {"reason_code": "bogus", "note": ""})
+    assert response.status_code == 403
