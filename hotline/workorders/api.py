@@ -247,7 +247,7 @@ def order_list(request, params: Query[OrderListIn]):
     return {"results": [_order_out(request.user, o) for o in rows], "has_more": has_more, "counts": counts}
 
 
-@router.post("/orders", response={201: OrderDetailOut}, summary="Create (receive) an order")
+@router.post("/orders", response={201: OrderOut}, summary="Create (receive) an order")
 def order_create(request, payload: OrderIn):
     from hotline.workorders.assignment import default_unit
 
@@ -277,7 +277,7 @@ def order_create(request, payload: OrderIn):
         contact_phone=payload.contact_phone, address=payload.address, unit=unit,
         calibration=payload.calibration.dict() if payload.calibration else None,
     )
-    return Status(201, _detail(request, order.number))
+    return Status(201, _order_out(request.user, order))
 
 
 @router.get("/orders/queue", response=list[OrderOut], summary="My unit's queue")

@@ -185,27 +185,61 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
         address = address or premise.address
         contact_name = contact_name or account.holder_name
     now = at or timezone.now()
+    if unit is not None:
+        _require_rule_perm(actor, "dispatch")
+        _check_unit(unit)
+    # One SLA lookup serves the dispatch deadline and, when dispatched at once, the others.
+    due = {**sla.deadlines(subject_id=subject.pk, urgency=urgency, start=now),
+           **{k: v for k, v in (deadlines or {}).items() if v}}
     with transaction.atomic():
         order = WorkOrder(
             number=next_order_number(), source=source, external_id=external_id, request_type=request_type,
             subject=subject, urgency=urgency, account=account, community=community, contact_name=contact_name[:50],
             contact_phone=contact_phone[:20], address=address[:200], title=title[:100], description=description,
-            created_by=actor, created_at=now,
+            created_by=actor, created_at=now, dispatch_due=due["dispatch_due"],
         )
-        due = deadlines or {}
-        order.dispatch_due = due.get("dispatch_due") or sla.deadlines(
-            subject_id=subject.pk, urgency=urgency, start=now)["dispatch_due"]
-        order.accept_due, order.resolve_due = due.get("accept_due"), due.get("resolve_due")
+        # A platform's own deadlines (12345) are kept; ours are set at dispatch.
+        order.accept_due, order.resolve_due = (deadlines or {}).get("accept_due"), (deadlines or {}).get("resolve_due")
+        events = [WorkOrderEvent(at=now, actor=actor, kind=EventKind.CREATED, to_status=Status.NEW,
+                                 note=description[:2000])]
+        if unit is not None:
+            _apply_dispatch(order, unit, now, due)
+            order.status = Status.DISPATCHED
+            order.sla_next_at = sla.next_urge(order)
+            events.append(WorkOrderEvent(at=now, actor=actor, kind=EventKind.DISPATCHED, from_status=Status.NEW,
+                                         to_status=Status.DISPATCHED, unit=unit, data={"unit": unit.name}))
         order.save()
+        for event in events:
+            event.order = order
+        WorkOrderEvent.objects.bulk_create(events)
         if calibration:
             MeterCalibration.objects.create(order=order, meter_no=calibration["meter_no"][:30],
                                             reading=calibration.get("reading"),
                                             reason=(calibration.get("reason") or "")[:200])
-        WorkOrderEvent.objects.create(order=order, at=now, actor=actor, kind=EventKind.CREATED,
-                                      to_status=Status.NEW, note=description[:2000])
         if unit is not None:
-            order_dispatch(actor=actor, order=order, unit=unit)
+            _new_order_alert(order)
     return order
+
+
+def _check_unit(unit: Unit | None) -> None:
+    if unit is None or not unit.is_active:
+        raise ValidationError(_("Choose an active unit."), fields={"unit": _("Choose a unit.")})
+
+
+def _apply_dispatch(order: WorkOrder, unit: Unit, now: datetime, due: dict) -> None:
+    """Send to ``unit``: the sign-for clock restarts; the resolution deadline is set once (a return
+    and re-dispatch does not buy time), and a 12345 case keeps the platform's deadlines."""
+    order.unit, order.dispatched_at = unit, now
+    if order.source != Source.GOV_12345 or not order.accept_due:
+        order.accept_due = due["accept_due"]
+    order.onsite_due = order.onsite_due or due["onsite_due"]
+    order.resolve_due = order.resolve_due or due["resolve_due"]
+    order.urge_level, order.is_overdue = 0, False
+
+
+def _new_order_alert(order: WorkOrder) -> None:
+    _alert(order, AlertLevel.NEW_ORDER, _("New order %(number)s: %(title)s") % {"number": order.number,
+                                                                                 "title": order.title})
 
 
 # --- the lifecycle --------------------------------------------------------------------------------
@@ -213,25 +247,15 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
 def order_dispatch(*, actor, order: WorkOrder, unit: Unit, note: str = "", version: int | None = None) -> WorkOrder:
     """转办: send the order to a unit; deadlines are set by the SLA on the first dispatch."""
     _require_rule_perm(actor, "dispatch")
-    if unit is None or not unit.is_active:
-        raise ValidationError(_("Choose an active unit."), fields={"unit": _("Choose a unit.")})
+    _check_unit(unit)
 
     def apply(o: WorkOrder) -> dict:
         now = timezone.now()
-        due = sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now)
-        o.unit = unit
-        o.dispatched_at = now
-        o.accept_due = due["accept_due"] if o.source != Source.GOV_12345 or not o.accept_due else o.accept_due
-        o.onsite_due = o.onsite_due or due["onsite_due"]
-        o.resolve_due = o.resolve_due or due["resolve_due"]
-        o.urge_level, o.is_overdue = 0, False
+        _apply_dispatch(o, unit, now, sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now))
         return {"unit": unit.name}
 
-    def after(o: WorkOrder, event) -> None:
-        _alert(o, AlertLevel.NEW_ORDER, _("New order %(number)s: %(title)s") % {"number": o.number, "title": o.title})
-
     return _transition("dispatch", actor=actor, order=order, version=version, kind=EventKind.DISPATCHED, note=note,
-                       apply=apply, after=after)
+                       apply=apply, after=lambda o, event: _new_order_alert(o))
 
 
 def order_accept(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:

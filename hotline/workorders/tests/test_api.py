@@ -90,7 +90,7 @@ def test_s7_meter_calibration_request_goes_to_the_business_hall(city, staff):
         "account_no": "3100000001", "auto_dispatch": True,
         "calibration": {"meter_no": "QY000000001", "reading": "1523.4", "reason": "怀疑水表走快"}})
     assert created.status_code == 201
-    body = created.json()
+    body = op.get(f"/api/v1/orders/{created.json()['number']}").json()
     assert body["unit"]["name"] == "张店营业厅" and body["calibration"]["meter_no"] == "QY000000001"
 
     missing = post(op, "/api/v1/orders", {"request_type": "consultation", "subject": "meter_calibration",
