@@ -36,10 +36,20 @@ from report import print_report, print_summary  # noqa: E402
 
 # --- data set -------------------------------------------------------------------------------------
 
+def generator_fingerprint() -> str:
+    """A digest of the demo city's source: a cached data set is stale once the generator changes."""
+    import hashlib
+
+    return hashlib.sha256((ROOT / "hotline" / "demo" / "city.py").read_bytes()).hexdigest()[:16]
+
+
 def build_csv(accounts: int, seed: int) -> Path:
-    """The CSV of ``accounts`` demo-city accounts; reused when it was already written for N and seed."""
+    """The CSV of ``accounts`` demo-city accounts; reused when it was already written for the same N and
+    seed by the same version of hotline/demo/city.py (recorded beside it in a .json file)."""
     path = DATA / f"accounts-seed{seed}-n{accounts}.csv"
-    if path.exists():
+    meta_path = path.with_suffix(".json")
+    meta = {"accounts": accounts, "seed": seed, "generator": generator_fingerprint()}
+    if path.exists() and meta_path.exists() and json.loads(meta_path.read_text()) == meta:
         print(f"data set: reusing {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.0f} MB)")
         return path
     # COLUMNS lives in a module that imports the models: Django must be set up (no database is used).
@@ -62,6 +72,7 @@ def build_csv(accounts: int, seed: int) -> Path:
             if n % 200_000 == 0:
                 print(f"  {n:,} rows, {time.perf_counter() - started:.0f} s", flush=True)
     partial.rename(path)  # only a complete file is ever reused
+    meta_path.write_text(json.dumps(meta))
     print(f"data set: {accounts:,} rows, {path.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - started:.1f} s")
     return path
 
@@ -133,7 +144,13 @@ def run_database(label: str, env_db: dict, csv_path: Path, args) -> dict | None:
     out.unlink(missing_ok=True)
     data_dir = DATA / f"{label}-run"
     shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir(parents=True)
+    (data_dir / "static").mkdir(parents=True)  # STATIC_ROOT: WhiteNoise warns when it is missing
+    # The run imports its own link to the data set, which stays whole whatever happens to the cache.
+    run_csv = data_dir / csv_path.name
+    try:
+        os.link(csv_path, run_csv)
+    except OSError:
+        shutil.copyfile(csv_path, run_csv)
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "HOTLINE_DATA_DIR", "QUEUE_URL"}}
     env.update(env_db)
     env.update({
@@ -143,7 +160,7 @@ def run_database(label: str, env_db: dict, csv_path: Path, args) -> dict | None:
         "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         "PYTHONUNBUFFERED": "1",
     })
-    cmd = [sys.executable, str(BENCH_DIR / "measure.py"), "--label", label, "--csv", str(csv_path),
+    cmd = [sys.executable, str(BENCH_DIR / "measure.py"), "--label", label, "--csv", str(run_csv),
            "--accounts", str(args.accounts), "--seed", str(SEED), "--queries", str(args.queries),
            "--pages", str(args.pages), "--out", str(out)]
     if args.explain:
