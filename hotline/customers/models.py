@@ -89,13 +89,16 @@ class Premise(models.Model):
     """用水地址 — the structured address that water is delivered to."""
 
     district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    # Indexed below as (road, id) and (community, id): search reads a street's or a community's
+    # first premises in id order straight from the index.
     road = models.ForeignKey(
-        Road, verbose_name=_("road"), null=True, blank=True, on_delete=models.PROTECT, related_name="premises"
+        Road, verbose_name=_("road"), null=True, blank=True, on_delete=models.PROTECT, related_name="premises",
+        db_index=False,
     )
     road_no = models.CharField(_("road number"), max_length=20, blank=True)
     community = models.ForeignKey(
         Community, verbose_name=_("community"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="premises",
+        related_name="premises", db_index=False,
     )
     building = models.ForeignKey(
         Building, verbose_name=_("building"), null=True, blank=True, on_delete=models.PROTECT,
@@ -108,7 +111,11 @@ class Premise(models.Model):
     class Meta:
         verbose_name = _("premise")
         verbose_name_plural = _("premises")
-        indexes = [models.Index(fields=["community", "building", "unit_no", "room"], name="premise_in_community")]
+        indexes = [
+            models.Index(fields=["community", "building", "unit_no", "room"], name="premise_in_community"),
+            models.Index(fields=["community", "id"], name="premise_community_id"),
+            models.Index(fields=["road", "id"], name="premise_road_id"),
+        ]
 
     def __str__(self) -> str:
         return self.address

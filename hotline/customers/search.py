@@ -21,7 +21,7 @@ from django.db.models import F, Prefetch, Value
 from django.db.models.functions import StrIndex
 from django.utils.translation import gettext_lazy as _
 
-from hotline.customers.models import Account, AccountPhone, Community, Road
+from hotline.customers.models import Account, AccountPhone, Community, Premise, Road
 from hotline.customers.text import has_cjk, mask_phone, prefix_upper_bound
 from hotline.org.roles import Perm, require_perm
 
@@ -46,10 +46,10 @@ MAX_LIMIT = 100
 DIGITS = re.compile(r"^[\d\s-]+$")
 LETTERS = re.compile(r"^[a-z]+$")
 # 3-2-501 / 3号楼2单元501室 / 3栋2单元501
-DASHED = re.compile(r"(\d+)\s*-\s*(\d+)\s*-\s*(\d+)\s*$")
+DASHED = re.compile(r"(\d+)\s*-\s*(\d+)\s*-\s*(\d+)")
 BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢|#|号)")
 UNIT = re.compile(r"(\d+)\s*单元")
-ROOM = re.compile(r"(\d+)\s*室?\s*$")
+ROOM = re.compile(r"(\d+)\s*室?")
 
 
 @dataclass
@@ -133,41 +133,56 @@ def _search_name(q: str, hits: _Collector) -> None:
                  45, MatchKind.NAME)
 
 
-def _address_details(rest: str) -> dict:
-    """Building, unit and room from what follows the community name."""
+def _address_details(rest: str) -> dict | None:
+    """Building, unit and room from what follows the community name: {} for nothing, None when the
+    rest is not an address inside the community (e.g. "2期…" after 丽景小区 in 丽景小区2期…)."""
     rest = rest.strip()
     if not rest:
         return {}
-    if m := DASHED.search(rest):
-        return {"premise__building__name": f"{m[1]}号楼", "premise__unit_no": m[2], "premise__room": m[3]}
+    if m := DASHED.fullmatch(rest):
+        return {"building__name": f"{m[1]}号楼", "unit_no": m[2], "room": m[3]}
     details = {}
-    if m := BUILDING.search(rest):
-        details["premise__building__name"] = f"{m[1]}号楼"
-        rest = rest[m.end():]
-    if m := UNIT.search(rest):
-        details["premise__unit_no"] = m[1]
-        rest = rest[m.end():]
-    if m := ROOM.search(rest):
-        details["premise__room"] = m[1]
-    return details
+    if m := BUILDING.match(rest):
+        details["building__name"] = f"{m[1]}号楼"
+        rest = rest[m.end():].lstrip()
+    if m := UNIT.match(rest):
+        details["unit_no"] = m[1]
+        rest = rest[m.end():].lstrip()
+    if rest and (m := ROOM.fullmatch(rest)):
+        details["room"] = m[1]
+        rest = ""
+    return details if details and not rest else None
+
+
+def _premise_accounts(n: int, **premise_filter) -> list[int]:
+    """Accounts at the first ``n`` premises matching the filter, in premise order: the premises are
+    read from their own (community, id) or (road, id) index, never sorted in bulk."""
+    premise_ids = Premise.objects.filter(**premise_filter).order_by("id").values_list("pk", flat=True)[:n]
+    return list(Account.objects.filter(premise_id__in=list(premise_ids)).order_by("premise_id")
+                .values_list("pk", flat=True)[:n])
 
 
 def _search_address(q: str, hits: _Collector) -> None:
     n = hits.limit
     text = q.replace(" ", "")
-    # Communities and roads named in full in the query, longest first ("中央公园2期3号楼" → 中央公园2期).
+    # Communities named in full in the query, longest first ("中央公园2期3号楼" → 中央公园2期); a name
+    # found inside a longer one that matched (丽景小区 inside 丽景小区2期) is not another candidate.
     named = list(
         Community.objects.annotate(at=StrIndex(Value(text), F("name"))).filter(at__gt=0)
         .values_list("pk", "name", "at")
     )
     named.sort(key=lambda c: -len(c[1]))
+    spans: list[tuple[int, int]] = []
     for pk, name, at in named[:5]:
-        rest = text[at - 1 + len(name):]
-        details = _address_details(rest)
-        if rest and not details:
+        start, end = at - 1, at - 1 + len(name)
+        if any(s <= start and end <= e for s, e in spans):
             continue
-        accounts = Account.objects.filter(premise__community_id=pk, **details).order_by("premise_id")
-        hits.add(_ids(accounts, n), 65 if details or text == name else 62, MatchKind.ADDRESS)
+        spans.append((start, end))
+        details = _address_details(text[end:])
+        if details is None:
+            continue
+        hits.add(_premise_accounts(n, community_id=pk, **details), 65 if details or text == name else 62,
+                 MatchKind.ADDRESS)
         if hits.full(62):
             return
     fragment = re.split(r"\d", text, maxsplit=1)[0]
@@ -177,13 +192,12 @@ def _search_address(q: str, hits: _Collector) -> None:
         Road.objects.annotate(at=StrIndex(Value(text), F("name"))).filter(at__gt=0).values_list("pk", flat=True)[:5]
     ) or list(Road.objects.filter(name__contains=fragment).values_list("pk", flat=True)[:5])
     for pk in roads:
-        hits.add(_ids(Account.objects.filter(premise__road_id=pk).order_by("premise_id"), n), 35, MatchKind.ADDRESS)
+        hits.add(_premise_accounts(n, road_id=pk), 35, MatchKind.ADDRESS)
         if hits.full(35):
             return
     if not named:
         for pk in Community.objects.filter(name__contains=fragment).order_by("name").values_list("pk", flat=True)[:10]:
-            hits.add(_ids(Account.objects.filter(premise__community_id=pk).order_by("premise_id"), n),
-                     30, MatchKind.ADDRESS)
+            hits.add(_premise_accounts(n, community_id=pk), 30, MatchKind.ADDRESS)
             if hits.full(30):
                 return
 

@@ -116,7 +116,7 @@ class DemoCity:
                 "arrears": f"{rng.uniform(20, 600):.2f}" if rng.random() < 0.12 else "0.00",
                 "opened_on": opened.isoformat(),
             }
-            if i % 20 == 19:  # a shop or office on a road, outside any community
+            if i % 23 == 22:  # a shop or office on a road, outside any community (23: every community gets homes)
                 district, _code, _branch, roads = DISTRICTS[i % len(DISTRICTS)]
                 row.update(district=district, road=rng.choice(roads), road_no=str(rng.randint(1, 999)),
                            meter_caliber=str(rng.choice([20, 25, 40, 50])))

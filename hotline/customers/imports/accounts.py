@@ -181,32 +181,58 @@ class AreaCache:
         self.communities = {(c.district_id, c.name): c.pk for c in Community.objects.all()}
         self.buildings = {(b.community_id, b.name): b.pk for b in Building.objects.all()}
 
+    def _district(self, name: str) -> tuple[int, int | None]:
+        if name not in self.districts:
+            district, _ = District.objects.get_or_create(name=name)
+            self.districts[name] = (district.pk, district.branch_id)
+        return self.districts[name]
+
+    def _road(self, district_id: int, name: str) -> int | None:
+        if not name:
+            return None
+        key = (district_id, name)
+        if key not in self.roads:
+            self.roads[key] = Road.objects.get_or_create(district_id=district_id, name=name)[0].pk
+        return self.roads[key]
+
+    def _community(self, row: AccountRow) -> int | None:
+        if not row.community:
+            return None
+        district_id, branch_id = self._district(row.district)
+        key = (district_id, row.community)
+        if key not in self.communities:
+            self.communities[key] = Community.objects.get_or_create(
+                district_id=district_id, name=row.community,
+                defaults={"road_id": self._road(district_id, row.road), "branch_id": branch_id},
+            )[0].pk
+        return self.communities[key]
+
+    def prepare(self, rows: list[AccountRow]) -> None:
+        """Create the buildings a chunk needs in one statement (a new city has tens of thousands)."""
+        missing = set()
+        for row in rows:
+            community_id = self._community(row)
+            if row.building and community_id and (community_id, row.building) not in self.buildings:
+                missing.add((community_id, row.building))
+        if missing:
+            Building.objects.bulk_create([Building(community_id=c, name=n) for c, n in missing],
+                                         ignore_conflicts=True)
+            for b in Building.objects.filter(community_id__in={c for c, _n in missing},
+                                             name__in={n for _c, n in missing}):
+                self.buildings[(b.community_id, b.name)] = b.pk
+
     def resolve(self, row: AccountRow) -> dict:
-        if row.district not in self.districts:
-            district, _ = District.objects.get_or_create(name=row.district)
-            self.districts[row.district] = (district.pk, district.branch_id)
-        district_id, branch_id = self.districts[row.district]
-        road_id = community_id = building_id = None
-        if row.road:
-            key = (district_id, row.road)
-            if key not in self.roads:
-                self.roads[key] = Road.objects.get_or_create(district_id=district_id, name=row.road)[0].pk
-            road_id = self.roads[key]
-        if row.community:
-            key = (district_id, row.community)
-            if key not in self.communities:
-                self.communities[key] = Community.objects.get_or_create(
-                    district_id=district_id, name=row.community, defaults={"road_id": road_id, "branch_id": branch_id}
-                )[0].pk
-            community_id = self.communities[key]
-        if row.building and community_id:
-            key = (community_id, row.building)
-            if key not in self.buildings:
-                self.buildings[key] = Building.objects.get_or_create(community_id=community_id, name=row.building)[0].pk
-            building_id = self.buildings[key]
+        """The premise's area ids; call ``prepare`` for the chunk first."""
+        district_id, _branch_id = self._district(row.district)
+        community_id = self._community(row)
+        building_id = self.buildings.get((community_id, row.building)) if row.building and community_id else None
+        if row.building and community_id and building_id is None:
+            building_id = self.buildings[(community_id, row.building)] = Building.objects.get_or_create(
+                community_id=community_id, name=row.building)[0].pk
         return {
-            "district_id": district_id, "road_id": road_id, "road_no": row.road_no, "community_id": community_id,
-            "building_id": building_id, "unit_no": row.unit_no, "room": row.room, "address": row.address,
+            "district_id": district_id, "road_id": self._road(district_id, row.road), "road_no": row.road_no,
+            "community_id": community_id, "building_id": building_id, "unit_no": row.unit_no, "room": row.room,
+            "address": row.address,
         }
 
 
@@ -280,7 +306,7 @@ class AccountImporter:
     def _flush(self, chunk: list[AccountRow]) -> None:
         existing = {
             a.account_no: a
-            for a in Account.objects.select_related("premise").filter(account_no__in=[r.account_no for r in chunk])
+            for a in Account.objects.select_related("premise").filter(account_no__any_of=[r.account_no for r in chunk])
         }
         todo = []
         for row in chunk:
@@ -291,6 +317,7 @@ class AccountImporter:
                 todo.append(row)
         todo = self._check_meters(todo, existing)
         if todo:
+            self.areas.prepare(todo)
             premises = {row.account_no: self.areas.resolve(row) for row in todo}
             try:
                 with transaction.atomic():
@@ -311,7 +338,7 @@ class AccountImporter:
         numbers = [r.meter_no for r in rows if r.meter_no]
         if not numbers:
             return rows
-        installed = dict(Meter.objects.filter(number__in=numbers).values_list("number", "premise_id"))
+        installed = dict(Meter.objects.filter(number__any_of=numbers).values_list("number", "premise_id"))
         owners = dict(
             Account.objects.filter(premise_id__in=set(installed.values())).values_list("premise_id", "account_no")
         )

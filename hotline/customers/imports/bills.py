@@ -104,7 +104,7 @@ class BillImporter:
 
     def _flush(self, chunk: list[BillRow]) -> None:
         accounts = dict(
-            Account.objects.filter(account_no__in={r.account_no for r in chunk}).values_list("account_no", "pk")
+            Account.objects.filter(account_no__any_of={r.account_no for r in chunk}).values_list("account_no", "pk")
         )
         existing = {
             (b.account_id, b.period): b

@@ -23,6 +23,23 @@ IMPORTERS = {
     ImportKind.BILLS: (bills.BillImporter, bills.COLUMNS, bills.REQUIRED),
 }
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+# After a big import the planner's statistics are stale (or missing on a new database), and the
+# PostgreSQL planner then picks parallel scans for 20-row lookups: refresh them.
+ANALYZE_AFTER_ROWS = 10000
+CUSTOMER_TABLES = ["customers_account", "customers_accountphone", "customers_premise", "customers_meter",
+                   "customers_building", "customers_community"]
+
+
+def refresh_statistics() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {', '.join(CUSTOMER_TABLES)}")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+            for table in CUSTOMER_TABLES:
+                cursor.execute(f"ANALYZE {table}")
 
 
 def import_job_create(*, actor, upload: UploadedFile, kind: str = ImportKind.ACCOUNTS) -> ImportJob:
@@ -78,6 +95,8 @@ def import_job_run(job: ImportJob, *, path: Path | None = None, on_progress=None
         result = importer.run(read_rows(path, columns, required))
         _record(job, result)
         job.status = ImportStatus.DONE
+        if result.created + result.updated >= ANALYZE_AFTER_ROWS:
+            refresh_statistics()
     except DomainError as exc:
         job.status, job.failure = ImportStatus.FAILED, str(exc.message)
     except Exception as exc:  # the job must end in a visible state, whatever happened

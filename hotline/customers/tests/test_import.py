@@ -317,3 +317,11 @@ def test_a_row_failing_in_the_database_is_isolated_and_leaves_nothing_behind(imp
     assert (result.created, result.error_count) == (5, 1)
     assert result.errors[0]["line"] == 5 and "simulated" in result.errors[0]["message"]
     assert Account.objects.count() == 5 and Premise.objects.count() == 5 and Meter.objects.count() == 5
+
+
+def test_statistics_can_be_refreshed_after_a_big_import(import_rows):
+    from hotline.customers.imports.jobs import refresh_statistics
+
+    import_rows(account_row("3100000001", "张伟"))
+    refresh_statistics()  # ANALYZE on PostgreSQL, a bounded ANALYZE on SQLite: must run on both
+    assert Account.objects.count() == 1

@@ -142,3 +142,14 @@ def test_search_uses_a_bounded_number_of_queries(city, operator, django_assert_m
     for query in ["3100000001", "1234", "张伟", "zw", "中央公园2期3号楼", "建设路"]:
         with django_assert_max_num_queries(12):
             search(operator, query)
+
+
+def test_a_community_inside_a_longer_name_is_not_a_second_match(import_rows, operator):
+    """丽景小区 is part of 丽景小区2期: an address in 丽景小区2期 must not bring in 丽景小区's accounts."""
+    import_rows(
+        account_row("3100000101", "甲", community="丽景小区", building="15", unit="2", room="802"),
+        account_row("3100000102", "乙", community="丽景小区2期", building="15", unit="2", room="802"),
+    )
+    assert numbers(search(operator, "丽景小区2期15栋2单元802室")) == ["3100000102"]
+    assert numbers(search(operator, "丽景小区15栋2单元802室")) == ["3100000101"]
+    assert numbers(search(operator, "丽景小区2期 15-2-802")) == ["3100000102"]
