@@ -110,11 +110,20 @@ def order_list(*, actor, flt: OrderFilter, limit: int = 50, offset: int = 0) -> 
     return rows[:limit], len(rows) > limit
 
 
+# Statuses counted on the list's tabs: the work in hand. Finished orders (millions over the years)
+# are listed but not counted, so that a page never scans the whole history.
+COUNTED_STATUSES = (*OPEN_STATUSES, Status.RESOLVED)
+
+
 def status_counts(*, actor, flt: OrderFilter) -> dict[str, int]:
-    """Orders per status for the filter without its status (the list's tabs)."""
+    """Orders per status (of the work in hand) for the filter without its status (the list's tabs)."""
     base = OrderFilter(**{**flt.__dict__, "status": ""})
-    counts = dict(base.apply(orders_visible_to(actor)).values_list("status").annotate(n=Count("id")).order_by())
-    counts["open"] = sum(counts.get(s, 0) for s in OPEN_STATUSES)
+    counts = dict(
+        base.apply(orders_visible_to(actor)).filter(status__in=COUNTED_STATUSES)
+        .values_list("status").annotate(n=Count("id")).order_by()
+    )
+    counts = {status: counts.get(status, 0) for status in COUNTED_STATUSES}
+    counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
     return counts
 
 

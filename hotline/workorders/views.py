@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,12 +50,10 @@ def order_list(request):
         flt, filter_error = selectors.OrderFilter(), exc
     page = _page_number(request.GET.get("page"))
     rows, has_next = selectors.order_list(actor=request.user, flt=flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    prefetch_related_objects(rows, "community")  # order_list does not join the community (one query here)
     counts = selectors.status_counts(actor=request.user, flt=flt)
-    counts[""] = sum(n for status, n in counts.items() if status in Status.values)
-    tabs = [{"value": value, "label": label, "count": counts.get(value, 0), "active": value == flt.status,
+    tabs = [{"value": value, "label": label, "count": counts.get(value), "active": value == flt.status,
              "url": _page_url(params, 1, status=value)}
-            for value, label in f.STATUS_TABS if value in ("open", "", flt.status) or counts.get(value)]
+            for value, label in f.STATUS_TABS if value in ("open", "", flt.status) or counts.get(value, 1)]
     context = {
         "rows": rows, "flt": flt, "tabs": tabs, "filter_error": filter_error, "page": page,
         "previous_url": _page_url(params, page - 1) if page > 1 else None,
