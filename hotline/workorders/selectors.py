@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.core.errors import NotFoundError, PermissionDeniedError, ValidationError
-from hotline.customers.models import Community
+from hotline.customers.models import Account, Community
 from hotline.customers.text import normalize_phone
 from hotline.org.roles import Perm, has_perm
 from hotline.workorders.models import OPEN_STATUSES, Status, Urgency, WorkOrder, WorkOrderEvent
@@ -89,18 +89,20 @@ class OrderFilter:
 
 
 def _text_query(text: str) -> Q:
-    """Find an order by number, phone, account number, community or words of its title (S4)."""
+    """Find an order by number, phone, account number or community (all orders, from indexes), or by
+    words of its title, address or contact name (orders still open: a scan of the whole history would
+    take seconds at millions of orders; S4's order is one in hand)."""
     text = text.strip()
     if ORDER_NUMBER.match(text):
         return Q(number__startswith=text.upper())
     digits = normalize_phone(text)
     if digits and digits == text.replace("-", "").replace(" ", ""):
-        return Q(contact_phone=digits) | Q(account__account_no=text) | Q(number__endswith=digits)
+        accounts = list(Account.objects.filter(account_no=text.upper()).values_list("pk", flat=True))
+        return (Q(contact_phone=digits) | Q(account_id__in=accounts)
+                | Q(number__endswith=digits, status__in=OPEN_STATUSES))
+    words = (Q(title__contains=text) | Q(address__contains=text) | Q(contact_name=text)) & Q(status__in=OPEN_STATUSES)
     communities = list(Community.objects.filter(name__contains=text).values_list("pk", flat=True)[:20])
-    query = Q(title__contains=text) | Q(address__contains=text) | Q(contact_name=text)
-    if communities:
-        query |= Q(community_id__in=communities)
-    return query
+    return words | Q(community_id__in=communities) if communities else words
 
 
 def order_list(*, actor, flt: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], bool]:
