@@ -15,8 +15,15 @@ spec.loader.exec_module(zh)
 
 po = polib.pofile(str(PO))
 missing = []
+contexts = getattr(zh, "CONTEXTS", {})
 for entry in po:
-    if entry.msgid_plural:
+    if "fuzzy" in entry.flags:
+        # makemessages guesses from similar strings ("Caller number" → 水表编号): never keep a guess.
+        entry.msgstr = ""
+        entry.flags.remove("fuzzy")
+    if entry.msgctxt and (entry.msgctxt, entry.msgid) in contexts:
+        entry.msgstr = contexts[(entry.msgctxt, entry.msgid)]
+    elif entry.msgid_plural:
         entry.msgstr_plural = {0: zh.PLURALS.get(entry.msgid, [""])[0]}
         if not entry.msgstr_plural[0]:
             missing.append(entry.msgid)
@@ -24,8 +31,6 @@ for entry in po:
         entry.msgstr = zh.ZH[entry.msgid]
     elif not entry.msgstr:
         missing.append(entry.msgid)
-    if "fuzzy" in entry.flags:
-        entry.flags.remove("fuzzy")
 po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
 po.metadata["Language"] = "zh_Hans"
 po.metadata["Content-Type"] = "text/plain; charset=UTF-8"

@@ -11,6 +11,7 @@ The split follows what changes independently over time:
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class District(models.Model):
@@ -124,7 +125,7 @@ class Premise(models.Model):
 class AccountStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("account status", "Closed")
 
 
 class Account(models.Model):
