@@ -1,4 +1,5 @@
-"""Load the demo city into the database: organisation, staff of every role, areas, accounts, bills."""
+"""Load the demo city into the database: organisation, staff of every role, areas, accounts, bills,
+and weeks of calls and work orders (history.py)."""
 
 from datetime import date, timedelta
 
@@ -9,6 +10,7 @@ from hotline.customers.imports.accounts import AccountImporter
 from hotline.customers.imports.bills import BillImporter
 from hotline.customers.models import Community, District, Road
 from hotline.demo.city import COMPANY, DISTRICTS, DemoCity
+from hotline.demo.history import generate_history
 from hotline.org.models import Unit, UnitKind, User
 from hotline.org.roles import Role
 
@@ -105,7 +107,8 @@ def _billing_changes(city: DemoCity, accounts: int) -> int:
     return AccountImporter().run(changed).updated
 
 
-def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, log=print) -> None:
+def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, history_days: int = 21,
+              log=print) -> None:
     city = DemoCity(seed=seed)
     with transaction.atomic():
         units = _units()
@@ -128,3 +131,5 @@ def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, 
         )
         log(f"bills: {bills.created} created")
     log(f"billing changes (new holders, replaced meters): {_billing_changes(city, accounts)}")
+    if history_days:
+        generate_history(days=history_days, seed=seed, log=log)

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from hotline.org.models import Unit
@@ -114,13 +115,13 @@ def _transition(name: str, *, actor, order: WorkOrder, version: int | None, kind
                 % {"number": locked.number, "status": locked.get_status_display(), "action": _action_label(name)}
             )
         from_status = locked.status
-        data = apply(locked) if apply else {}
-        target = to_status or rule.target
-        if target:
-            locked.status = target
-        if _phase(locked.status) != _phase(from_status):
-            # A new step (sign-for, then resolution) starts its own urge cycle.
+        target = to_status or rule.target or from_status
+        if _phase(target) != _phase(from_status):
+            # A new step (sign-for, then resolution) starts its own urge cycle; ``apply`` may then
+            # record that the step just finished late (a late resolution stays overdue).
             locked.urge_level, locked.is_overdue = 0, False
+        data = apply(locked) if apply else {}
+        locked.status = target
         locked.sla_next_at = sla.next_urge(locked)
         locked.version += 1
         locked.save()
@@ -374,9 +375,13 @@ def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = ""
         note = _required(note, "note", _("Write what the customer is unhappy about."))
 
     def apply(o: WorkOrder) -> dict:
-        o.satisfaction, o.callback_at = satisfaction, timezone.now()
+        now = timezone.now()
+        o.satisfaction, o.callback_at = satisfaction, now
         if unsatisfied:
-            o.resolved_at, o.accepted_at = None, None
+            # Back to the unit as new work: its clocks start again from the callback.
+            due = sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now)
+            o.resolved_at, o.accepted_at, o.dispatched_at = None, None, now
+            o.accept_due, o.onsite_due, o.resolve_due = due["accept_due"], due["onsite_due"], due["resolve_due"]
         return {"satisfaction": satisfaction}
 
     def after(o: WorkOrder, event) -> None:
@@ -470,9 +475,9 @@ def _attach(order: WorkOrder, event: WorkOrderEvent, files: list[UploadedFile], 
 # --- SLA sweep (periodic) -------------------------------------------------------------------------
 
 URGE_MESSAGES = {
-    1: _("Reminder: order %(number)s is due at %(due)s."),
-    2: _("Urge notice (督办): order %(number)s is overdue since %(due)s."),
-    3: _("Escalated: order %(number)s has been overdue since %(due)s."),
+    1: gettext_lazy("Reminder: order %(number)s is due at %(due)s."),
+    2: gettext_lazy("Urge notice (督办): order %(number)s is overdue since %(due)s."),
+    3: gettext_lazy("Escalated: order %(number)s has been overdue since %(due)s."),
 }
 
 

@@ -14,7 +14,8 @@ def test_every_message_is_translated_to_simplified_chinese():
 def test_compiled_catalogue_matches_the_source():
     po = polib.pofile(str(LOCALE / "django.po"))
     mo = polib.mofile(str(LOCALE / "django.mo"))
-    assert {e.msgid: e.msgstr for e in po if not e.obsolete} == {e.msgid: e.msgstr for e in mo if e.msgid}
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in po if not e.obsolete} == {
+        (e.msgctxt, e.msgid): e.msgstr for e in mo if e.msgid}
 
 
 def test_chinese_is_active_by_default():

@@ -33,7 +33,7 @@ def test_generated_rows_are_unique_and_well_formed():
 
 @pytest.mark.django_db
 def test_seed_demo_command_builds_a_working_city(capsys):
-    call_command("seed_demo", accounts=400, bills_months=2)
+    call_command("seed_demo", accounts=400, bills_months=2, history_days=0)
 
     assert Account.objects.count() == 400 and Community.objects.count() == 200
     assert Bill.objects.count() == 800
@@ -52,8 +52,8 @@ def test_seed_demo_command_builds_a_working_city(capsys):
 
 @pytest.mark.django_db
 def test_seed_demo_refuses_a_loaded_database_unless_asked_to_skip():
-    call_command("seed_demo", accounts=10, bills_months=0)
+    call_command("seed_demo", accounts=10, bills_months=0, history_days=0)
     with pytest.raises(CommandError):
-        call_command("seed_demo", accounts=10)
+        call_command("seed_demo", accounts=10, history_days=0)
     call_command("seed_demo", accounts=10, if_empty=True)
     assert Account.objects.count() == 10

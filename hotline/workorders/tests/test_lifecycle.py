@@ -266,3 +266,26 @@ def test_allowed_actions_follow_role_unit_and_state(new_order, staff, units, oth
     assert set(svc.allowed_actions(staff["worker"], order)) == {"accept", "note"}
     assert svc.allowed_actions(other_unit["dispatcher"], order) == []
     assert "urge" in svc.allowed_actions(staff["lead"], order)
+
+
+def test_a_late_resolution_stays_overdue(new_order, staff, units):
+    from hotline.workorders.services import sla_sweep
+
+    order = new_order(unit=units["repair"])
+    svc.order_accept(actor=staff["worker"], order=order)
+    WorkOrder.objects.filter(pk=order.pk).update(resolve_due=timezone.now() - timedelta(hours=1))
+    sla_sweep()
+    svc.order_resolve(actor=staff["worker"], order=WorkOrder.objects.get(pk=order.pk), result="已修复")
+    assert WorkOrder.objects.get(pk=order.pk).is_overdue
+
+
+def test_a_reopened_order_gets_fresh_deadlines(new_order, staff, units):
+    order = new_order(unit=units["repair"])
+    svc.order_accept(actor=staff["worker"], order=order)
+    svc.order_resolve(actor=staff["worker"], order=order, result="已处理")
+    WorkOrder.objects.filter(pk=order.pk).update(accept_due=timezone.now() - timedelta(days=2),
+                                                 resolve_due=timezone.now() - timedelta(days=1))
+    order = svc.order_callback(actor=staff["operator"], order=WorkOrder.objects.get(pk=order.pk),
+                               satisfaction="unsatisfied", note="仍漏水")
+    assert order.accept_due > timezone.now() and order.resolve_due > timezone.now()
+    assert order.dispatched_at == order.callback_at and not order.is_overdue

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not demo_is_loaded():
-            self.stdout.write("Empty database: loading the demo city (about 10 s)…")
+            self.stdout.write("Empty database: loading the demo city and three weeks of calls and orders (about 15 s)…")
             call_command("seed_demo", stdout=self.stdout)
         python, manage = sys.executable, str(settings.BASE_DIR / "manage.py")
         children = [
