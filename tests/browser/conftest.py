@@ -136,7 +136,7 @@ def demo(transactional_db):
     from hotline.customers.models import Account
     from hotline.demo.seed import DEMO_PASSWORD, seed_demo
 
-    seed_demo(accounts=300, bills_months=3, log=lambda *a: None)
+    seed_demo(accounts=300, bills_months=3, history_days=0, log=lambda *a: None)
     accounts = list(Account.objects.prefetch_related("phones").order_by("account_no"))
     suffixes: dict[str, int] = {}
     names: dict[str, int] = {}
