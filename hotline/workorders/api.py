@@ -3,7 +3,6 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -14,7 +13,7 @@ from hotline.customers.selectors import phone_display
 from hotline.org.models import Unit
 from hotline.workorders import selectors, services
 from hotline.workorders.files import attachment_url
-from hotline.workorders.models import Alert, RequestType, Subject, WorkOrder
+from hotline.workorders.models import RequestType, Subject, WorkOrder
 
 router = Router(tags=["work orders"])
 
@@ -392,10 +391,16 @@ def order_note(request, number: str, payload: NoteIn):
 
 @router.get("/alerts", response=list[AlertOut], summary="Unread alerts of my unit")
 def alert_list(request):
-    if not request.user.unit_id:
-        return []
-    return list(Alert.objects.filter(Q(unit_id=request.user.unit_id) | Q(user=request.user), read_at__isnull=True)
-                .select_related("order")[:100])
+    return selectors.unit_alerts(actor=request.user, limit=100)
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = Field(None, description="The alerts to mark read; all unread when omitted")
+
+
+@router.post("/alerts/read", response=dict, summary="Mark alerts read")
+def alert_read(request, payload: ReadIn):
+    return {"marked": services.alerts_mark_read(actor=request.user, alert_ids=payload.ids)}
 
 
 class CatalogueOut(Schema):

@@ -188,3 +188,13 @@ def test_no_permission_is_refused_before_input_is_checked(city, staff, units, ne
     response = post(client_for(staff["worker"]), f"/api/v1/orders/{order.number}/return",
                     {"reason_code": "bogus", "note": ""})
     assert response.status_code == 403
+
+
+def test_alerts_of_the_unit_and_marking_them_read(city, staff, units, new_order):
+    order = new_order(unit=units["repair"])
+    unit_client = client_for(staff["dispatcher"])
+    alerts = unit_client.get("/api/v1/alerts").json()
+    assert [a["order"] for a in alerts] == [order.number]
+    assert post(unit_client, "/api/v1/alerts/read", {}).json() == {"marked": 1}
+    assert unit_client.get("/api/v1/alerts").json() == []
+    assert client_for(staff["manager"]).get("/api/v1/alerts").json() == []
