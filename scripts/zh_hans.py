@@ -238,6 +238,7 @@ ZH = {
 "Order %(number)s linked as a duplicate of %(parent)s.": "工单 %(number)s 已标记为工单 %(parent)s 的重复工单。",
 "Order %(number)s urged.": "工单 %(number)s 已督办。",
 "Note added to order %(number)s.": "已为工单 %(number)s 添加协调记录。",
+    "Reopened: the customer is not satisfied": "重新派单：用户不满意",
 }
 PLURALS = {"%(counter)s result, best match first.": ["共 %(counter)s 条结果，最匹配的在前。"]}
 

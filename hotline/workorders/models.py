@@ -352,6 +352,7 @@ class AlertLevel(models.IntegerChoices):
     ESCALATION = 3, _("Escalated to the unit head")
     MANUAL = 4, _("Urged by the hotline")
     NEW_ORDER = 5, _("New order")
+    REOPENED = 6, _("Reopened: the customer is not satisfied")
 
 
 class Alert(models.Model):

@@ -135,7 +135,7 @@ def order_detail(*, actor, number: str) -> WorkOrder:
         .select_related("subject__group", "request_type", "unit", "account__premise", "community", "parent",
                         "created_by", "calibration")
         .prefetch_related(
-            Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor", "unit")
+            Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor__unit", "unit")
                      .prefetch_related("attachments").order_by("at", "id")),
             "duplicates", "calls",
         )

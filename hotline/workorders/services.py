@@ -265,8 +265,13 @@ def order_accept(*, actor, order: WorkOrder, note: str = "", version: int | None
         o.accepted_at = timezone.now()
         return {}
 
+    def after(o: WorkOrder, event) -> None:
+        # Signed for: the unit has seen it; its "new order" alert is done with.
+        Alert.objects.filter(order=o, level__in=(AlertLevel.NEW_ORDER, AlertLevel.REOPENED),
+                             read_at__isnull=True).update(read_at=event.at)
+
     return _transition("accept", actor=actor, order=order, version=version, kind=EventKind.ACCEPTED, note=note,
-                       apply=apply)
+                       apply=apply, after=after)
 
 
 def order_return(*, actor, order: WorkOrder, reason_code: str, note: str = "", version: int | None = None) -> WorkOrder:
@@ -386,7 +391,7 @@ def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = ""
 
     def after(o: WorkOrder, event) -> None:
         if unsatisfied:
-            _alert(o, AlertLevel.URGE, _("Order %(number)s reopened: the customer is not satisfied.")
+            _alert(o, AlertLevel.REOPENED, _("Order %(number)s reopened: the customer is not satisfied.")
                    % {"number": o.number})
 
     return _transition("callback", actor=actor, order=order, version=version,

@@ -132,6 +132,9 @@ def order_action(request, number: str, action: str):
             status = exc.http_status
         else:
             messages.success(request, message)
+            if not selectors.orders_visible_to(request.user).filter(pk=order.pk).exists():
+                # Returned to the hotline: the unit no longer sees the order; back to its queue.
+                return redirect(_next_url(request) or reverse("workorders:queue"))
             return redirect(_next_url(request) or reverse("workorders:detail", args=[order.number]))
     return _render_detail(request, order, bound=(action, form), status=status)
 
@@ -224,7 +227,8 @@ def _deadlines(order: WorkOrder) -> list[dict]:
         (_("On site by"), order.onsite_due, None, False),
         (_("Resolve by"), order.resolve_due, order.resolved_at, order.status in WITH_UNIT),
     ]
-    return [{"label": label, "due": due, "done": done, "active": active}
+    # A step running again (an order returned and re-dispatched) shows its clock, not the old tick.
+    return [{"label": label, "due": due, "done": None if active else done, "active": active}
             for label, due, done, active in rows if due or done]
 
 

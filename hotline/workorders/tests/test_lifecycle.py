@@ -185,7 +185,7 @@ def test_an_unsatisfied_callback_reopens_the_order_to_the_unit(new_order, staff,
     svc.order_callback(actor=staff["operator"], order=order, satisfaction="unsatisfied", note="仍然漏水")
 
     assert order.status == Status.REOPENED and order.resolved_at is None
-    assert Alert.objects.filter(order=order, level=AlertLevel.URGE).exists()
+    assert Alert.objects.filter(order=order, level=AlertLevel.REOPENED).exists()
     svc.order_accept(actor=staff["worker"], order=order)
     svc.order_resolve(actor=staff["worker"], order=order, result="彻底修复")
     svc.order_callback(actor=staff["operator"], order=order, satisfaction="basic")
