@@ -25,7 +25,9 @@ def insert_rows(model: type[Model], fields: list[str], rows: list[tuple], *, ret
     connection = connections[router.db_for_write(model)]
     meta = model._meta
     field_objs = [meta.get_field(name) for name in fields]
-    preps = [None if isinstance(f, PASS_THROUGH) else f.get_db_prep_save for f in field_objs]
+    # psycopg adapts dates, decimals and aware datetimes itself; SQLite needs Django's conversions.
+    native = connection.vendor == "postgresql"
+    preps = [None if native or isinstance(f, PASS_THROUGH) else f.get_db_prep_save for f in field_objs]
     if connection.vendor == "postgresql":
         return _copy_rows(connection, meta, field_objs, preps, rows, returning)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in field_objs)
