@@ -38,6 +38,10 @@ from hotline.demo import seed as demo_seed  # noqa: E402
 from hotline.demo.city import DISTRICTS, SEED_COMMUNITY, DemoCity  # noqa: E402
 from hotline.org.models import User  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from history_bulk import HistoryGenerator, check_round_trip  # noqa: E402
+from measure_history import concurrency, measure_history, profile_requests  # noqa: E402
+
 LIMIT = 20
 WARMUP = 5
 COMMON_NAMES = ["张伟", "王伟", "李伟", "王芳", "李娜", "张敏", "王静", "刘伟", "王秀英", "李强"]
@@ -110,17 +114,21 @@ def code_version() -> str:
 
 
 def planner_statistics() -> str:
-    """Whether the planner has table statistics (ANALYZE) for the account tables."""
+    """Whether the planner has table statistics (ANALYZE) for the account tables and the history tables."""
+    history = ("workorders_workorder", "workorders_workorderevent", "calls_call")
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("select count(*) from sqlite_master where name = 'sqlite_stat1'")
             if not cursor.fetchone()[0]:
                 return "none (no ANALYZE: sqlite_stat1 does not exist)"
             cursor.execute("select count(distinct tbl) from sqlite_stat1")
-            return f"sqlite_stat1 for {cursor.fetchone()[0]} tables"
+            tables = cursor.fetchone()[0]
+            cursor.execute(f"select count(distinct tbl) from sqlite_stat1 where tbl in {history!r}")
+            return f"sqlite_stat1 for {tables} tables ({cursor.fetchone()[0]} of the 3 history tables)"
         cursor.execute(
             "select relname, coalesce(greatest(last_analyze, last_autoanalyze)::text, 'never') from pg_stat_user_tables "
-            "where relname in ('customers_account', 'customers_premise', 'customers_accountphone') order by relname"
+            "where relname in ('customers_account', 'customers_premise', 'customers_accountphone', "
+            "'workorders_workorder', 'workorders_workorderevent', 'calls_call') order by relname"
         )
         return ", ".join(f"{name} analyzed {when[:19]}" for name, when in cursor.fetchall())
 
@@ -456,6 +464,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--calls", type=int, default=5_000_000)
+    parser.add_argument("--orders", type=int, default=2_000_000)
+    parser.add_argument("--load-seconds", type=float, default=30, help="sustained creates (PostgreSQL); 0: none")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args()
 
@@ -490,6 +501,14 @@ def main() -> None:
     log(f"rows: {results['rows']}; database {results['database_mb']:,.0f} MB")
     results["reimport"] = run_import(admin, args.csv, args.accounts, "re-import (unchanged)")
 
+    # Two years of calls and work orders, written in bulk (benchmarks/history_bulk.py).
+    if args.orders or args.calls:
+        results["history"] = HistoryGenerator(calls=args.calls, orders=args.orders, seed=args.seed, log=log).run()
+        results["history"]["round_trip"] = check_round_trip()
+        log(f"history: values compared with what the ORM would write: {results['history']['round_trip']}")
+        results["database_mb_with_history"] = database_size_mb()
+        log(f"database {results['database_mb_with_history']:,.0f} MB")
+
     sampler = Sampler(city, args.accounts)
     plan = {kind: sampler.queries(kind, args.queries + WARMUP) for kind, _title in KINDS}
     page_rows = [sampler.row() for _ in range(args.pages + WARMUP)]
@@ -512,6 +531,13 @@ def main() -> None:
         pages = measure_pages(operator, page_rows, args.pages, mixed)
         results["passes"][name] = {"planner_statistics": stats, "search": search, "pages": pages} | (
             {"plans": plans} if plans else {})
+        if "history" in results:
+            results["passes"][name]["history"] = measure_history(operator=operator, count=args.pages)
+    if "history" in results and connection.vendor == "postgresql" and args.load_seconds > 0:
+        results["concurrency"] = concurrency(admin=admin, operator=operator, duration=args.load_seconds,
+                                             data_dir=Path(settings.DATA_DIR))
+    if "history" in results:
+        results["request_profiles"] = profile_requests(operator=operator, count=args.pages)
     results["load_average_end"] = os.getloadavg()
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
 

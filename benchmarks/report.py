@@ -3,6 +3,7 @@
 IMPORT_SECONDS_PER_MILLION = 120  # import of 1,000,000 accounts ≤ 120 s (scaled linearly for other sizes)
 SEARCH_P95_MS = 50
 DETAIL_P95_MS = 30
+CREATES_PER_S = 300  # sustained creates over HTTP, 4 clients (PostgreSQL)
 
 
 def import_target(accounts: int) -> float:
@@ -92,6 +93,8 @@ def print_report(r: dict) -> None:
                   + (f"  FAILED {p['mismatch_count']}" if p["mismatch_count"] else ""))
             for m in p["mismatches"][:3]:
                 print(f"      {m['url']}: {m['problem'][:200]}")
+    if r.get("history"):
+        print_history(r)
     for label, one in (("A", first), ("B", second)):
         if not one or not one.get("plans"):
             continue
@@ -135,4 +138,131 @@ def print_summary(results: list[dict]) -> None:
              f"≤ {DETAIL_P95_MS}")
         line(f"{short} GET /api/v1/accounts/search", [f"{p['pages']['api_search']['p95_ms']:.2f}" for p in passes],
              f"≤ {SEARCH_P95_MS}")
-    print("  (A: as the import leaves the database; B: after ANALYZE)")
+    history_summary_lines(results, line)
+    print("  (A: as the import (and the history generator) leave the database; B: after ANALYZE; "
+          "! = some requests failed)")
+
+
+# --- calls and work orders ------------------------------------------------------------------------
+
+def print_history(r: dict) -> None:
+    h = r["history"]
+    print("-" * 100)
+    print(f"history (benchmarks/history_bulk.py, seed {r['seed']}): {h['days']} days {h['first_day']} … {h['last_day']} "
+          f"(until {h['end'][:19]} UTC)")
+    print(f"  {h['orders']:,} orders ({h['open']:,} open, {h.get('open_overdue', '?'):,} of them overdue; "
+          f"{h['overdue']:,} marked overdue in all, with those resolved late), {h['events']:,} events "
+          f"({h['events_per_order']} per order), {h['calls']:,} calls ({h['calls_linked']:,} about an order, "
+          f"{h['calls_linked'] / max(1, h['calls']):.0%})")
+    print(f"  generated in {h['seconds']:.1f} s = {h['rows_per_s']:,} rows/s: reference data {h['load_seconds']} s, "
+          f"planning {h['plan_seconds']} s{' (in a second process)' if h.get('parallel') else ''}, writing "
+          f"{h['write_seconds']} s (insert_rows{', COPY' if r['database']['vendor'] == 'postgresql' else ''}), "
+          f"then {h['indexes_deferred']} indexes and {h['foreign_keys_deferred']} foreign keys in {h['index_seconds']} s")
+    print("  statuses: " + ", ".join(f"{k} {v:,}" for k, v in h["by_status"].items()))
+    print("  events: " + ", ".join(f"{k} {v:,}" for k, v in h["events_by_kind"].items()))
+    print("  calls: " + ", ".join(f"{k} {v:,}" for k, v in h["calls_by_outcome"].items()))
+    rt = h.get("round_trip") or {}
+    print(f"  stored values checked against the ORM's own preparation: {rt.get('values_compared', 0):,} compared, "
+          f"{rt.get('differences', '?')} different" + (f" e.g. {rt['examples'][:2]}" if rt.get("examples") else ""))
+    if r.get("database_mb_with_history"):
+        print(f"  database with the history {r['database_mb_with_history']:,.0f} MB")
+    passes = [(label, r["passes"][name].get("history")) for label, name in (("A", "as_imported"), ("B", "analyzed"))
+              if name in r["passes"] and r["passes"][name].get("history")]
+    if not passes:
+        return
+    print(f"  A = as generated (planner statistics: {r['passes']['as_imported']['planner_statistics']}); "
+          f"B = after ANALYZE")
+    n = next(iter(passes[0][1].values()))["n"] if isinstance(next(iter(passes[0][1].values())), dict) else "?"
+    print(f"  {n} requests each after 5 untimed (ms; server time around the call, django.test.Client logged in)")
+    print(f"  {'':52} {'median':>7} {'p95':>7} {'max':>7}  {'target':>6}  verdict (FAILED: requests that failed)")
+    keys = [k for k, v in passes[0][1].items() if isinstance(v, dict) and "p95_ms" in v]
+    for key in keys:
+        for label, m in passes:
+            x = m[key]
+            outcome = (f"FAILED {x['mismatch_count']}/{x['n']}" if x["mismatch_count"]
+                       else verdict(x["p95_ms"], x["target_p95_ms"]))
+            print(f"  {label} {x['title']:50} {x['median_ms']:7.2f} {x['p95_ms']:7.2f} {x['max_ms']:7.2f}  "
+                  f"≤ {x['target_p95_ms']:3}  {outcome}")
+            for f in x["mismatches"][:2]:
+                print(f"      {f['input']}: {f['problem'][:160]}")
+    for label, m in passes:
+        if m.get("create_queries"):
+            print(f"  {label}: one API create = {m['create_queries']} SQL statements")
+    for label, m in passes:
+        for key in keys:
+            sl = m[key].get("slowest")
+            if not sl or m[key]["p95_ms"] <= m[key]["target_p95_ms"] * 0.5:
+                continue
+            print(f"  {label} {key}: slowest {sl['ms']} ms ({sl['input']}); its {len(sl['select_ms'])} SELECTs alone: "
+                  f"{' '.join(f'{ms:.1f}' for ms in sl['select_ms'])} ms")
+            if sl.get("slowest_sql") and sl.get("slowest_statement_ms", 0) >= 2:
+                print(f"      slowest SELECT {sl['slowest_statement_ms']} ms: {sl['slowest_sql'][:300]}")
+                for line in sl.get("plan", [])[:12]:
+                    print(f"        {line[:150]}")
+    c = r.get("concurrency")
+    if c:
+        v = c["verification"]
+        print("-" * 100)
+        print(f"sustained creates over HTTP: {c['command']}")
+        print(f"  {c['clients']} client processes (one keep-alive connection each, Bearer token of the operator), "
+              f"{c['elapsed_s']} s: {c['requests']:,} requests, statuses {c['statuses']}")
+        print(f"  {c['orders_per_s']} orders/s   target ≥ {c['target_orders_per_s']}: "
+              f"{'PASS' if c['orders_per_s'] >= c['target_orders_per_s'] and not c['errors'] else 'BELOW target'}"
+              f"; errors {c['errors']}; latency median {c['latency'].get('median_ms')} ms, p95 "
+              f"{c['latency'].get('p95_ms')} ms, max {c['latency'].get('max_ms')} ms")
+        for e in c["error_samples"][:3]:
+            print(f"      {e[:200]}")
+        cpu = c["cpu_seconds"]
+        print(f"  CPU seconds in the window ({cpu['available']} available on {r['machine']['cores']} cores): gunicorn "
+              f"{cpu['gunicorn']}, clients {cpu['clients']}, PostgreSQL backends {cpu['postgres_backends']}; "
+              f"load average before {c['load_average'][0]}, after {c['load_average'][1]}")
+        ms = c.get("cpu_ms_per_create")
+        if ms:
+            print(f"  CPU per created order: gunicorn {ms['gunicorn']} ms, PostgreSQL {ms['postgres_backends']} ms, "
+                  f"clients {ms['clients']} ms; other processes on the machine used {cpu.get('other_processes', '?')} s, "
+                  f"idle {cpu.get('idle', '?')} s; CPU s per gunicorn worker {c.get('worker_cpu_seconds')}")
+        sp = c.get("server_profile")
+        if sp and "samples" in sp:
+            print(f"  py-spy on the gunicorn workers ({sp['samples']:,} samples while 4 clients ran on, "
+                  f"{sp.get('orders_per_s_while_sampled')} orders/s then): inclusive share of the busy samples")
+            for row in sp["inclusive_hotline"][:14]:
+                print(f"      {row}")
+            print("    own time (the function on top of the stack):")
+            for row in sp["own"][:12]:
+                print(f"      {row}")
+        elif sp:
+            print(f"  py-spy: {sp.get('error')}")
+        print(f"  check in the database: {v['answered_201']:,} answered 201, {v['found_once']:,} found exactly once, "
+              f"missing {v['missing']}, duplicated {v['duplicated']}, new rows in the window {v['new_rows_in_window']:,} "
+              f"(+{v['warmup_orders']} warm-up), rows without a 201 {v['rows_not_answered']}: "
+              f"{'OK' if v['ok'] else 'FAILED'}")
+    for name, p in (r.get("request_profiles") or {}).items():
+        print(f"  cProfile of {p['requests']} × {name} in the measuring process (django.test.Client; "
+              f"{p['ms_per_request']} ms each under the profiler): "
+              + ", ".join(f"{k} {v}%" for k, v in p["share_by_area"].items()))
+        rows = [line for line in p["top_cumulative"] if "/hotline/" in line and line.split()[0][0].isdigit()]
+        for line in rows[:12]:
+            parts = line.split()
+            if len(parts) >= 6 and parts[3].replace(".", "").isdigit():
+                print(f"    {parts[3]:>7} s cumulative  {parts[0]:>6} calls  {parts[5].split('/work/main/')[-1]}")
+
+
+def history_summary_lines(results: list[dict], line) -> None:
+    with_history = [r for r in results if r.get("history")]
+    if len(with_history) != len(results):
+        return
+    line("history generated (s)", [f"{r['history']['seconds']:.0f}" for r in results], "")
+    line("history rows/s", [f"{r['history']['rows_per_s']:,}" for r in results], "")
+    for pass_name, short in (("as_imported", "A"), ("analyzed", "B")):
+        if not all(r["passes"].get(pass_name, {}).get("history") for r in results):
+            continue
+        ms = [r["passes"][pass_name]["history"] for r in results]
+        for key, x in ms[0].items():
+            if isinstance(x, dict) and "p95_ms" in x:
+                line(f"{short} {x['title'][:46]}", [
+                    f"{m[key]['p95_ms']:.2f}" + ("!" if m[key]["mismatch_count"] else "") for m in ms],
+                    f"≤ {x['target_p95_ms']}")
+    conc = [r.get("concurrency") for r in results]
+    if any(conc):
+        line("creates/s over HTTP, 4 clients", [f"{c['orders_per_s']}" if c else "-" for c in conc],
+             f"≥ {CREATES_PER_S}")

@@ -1,6 +1,8 @@
-"""City-scale benchmark of Hotline: account import, search latency and account pages.
+"""City-scale benchmark of Hotline: account import, search latency and account pages; two years of calls
+and work orders, screen pops, order creation, lists and transitions; sustained creates over HTTP.
 
-    .venv/bin/python benchmarks/run.py [--accounts N] [--postgres URL] [--queries N] [--pages N]
+    .venv/bin/python benchmarks/run.py [--accounts N] [--calls N] [--orders N] [--postgres URL]
+                                       [--queries N] [--pages N] [--load-seconds S]
 
 Builds (once, cached in benchmarks/data/) a CSV of N demo-city accounts in the billing import
 format, then measures each database in its own subprocess (benchmarks/measure.py), because Django
@@ -162,7 +164,8 @@ def run_database(label: str, env_db: dict, csv_path: Path, args) -> dict | None:
     })
     cmd = [sys.executable, str(BENCH_DIR / "measure.py"), "--label", label, "--csv", str(run_csv),
            "--accounts", str(args.accounts), "--seed", str(SEED), "--queries", str(args.queries),
-           "--pages", str(args.pages), "--out", str(out)]
+           "--pages", str(args.pages), "--calls", str(args.calls), "--orders", str(args.orders),
+           "--load-seconds", str(args.load_seconds), "--out", str(out)]
     if args.explain:
         cmd.append("--explain")
     print(f"\n=== {label}: measuring in a subprocess ({'DATABASE_URL=' + env_db['DATABASE_URL'] if 'DATABASE_URL' in env_db else 'HOTLINE_DATA_DIR=' + str(data_dir.relative_to(ROOT))}) ===", flush=True)
@@ -173,6 +176,7 @@ def run_database(label: str, env_db: dict, csv_path: Path, args) -> dict | None:
         return None
     results = json.loads(out.read_text())
     results["machine"] = machine_info
+    results["command"] = " ".join(sys.argv)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     return results
@@ -189,11 +193,19 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200, help="queries per search kind (default 200)")
     parser.add_argument("--pages", type=int, default=200, help="account pages and API calls measured (default 200)")
     parser.add_argument("--explain", action="store_true", help="print the query plans of the slowest search per kind")
+    parser.add_argument("--calls", type=int, default=5_000_000, help="calls in the generated history (default 5,000,000)")
+    parser.add_argument("--orders", type=int, default=2_000_000,
+                        help="work orders in the generated history (default 2,000,000); --calls 0 --orders 0: no history")
+    parser.add_argument("--load-seconds", type=float, default=30,
+                        help="PostgreSQL: seconds of sustained creates over HTTP (gunicorn, 4 clients); 0: skip")
     args = parser.parse_args()
     if args.accounts < 1000:
         parser.error("--accounts: at least 1000")
+    if (args.calls or args.orders) and not (args.calls and args.orders):
+        parser.error("--calls and --orders: both, or neither (0 and 0)")
 
     DATA.mkdir(parents=True, exist_ok=True)
+    run_started = time.perf_counter()
     machine_info = machine()
     print("Hotline benchmark")
     print(f"machine: {machine_info['cores']} cores, {machine_info['cpu']}, {machine_info['memory_gb']} GB RAM; "
@@ -223,6 +235,8 @@ def main() -> int:
         print_summary(all_results)
     for r in all_results:
         print(f"figures: {(DATA / ('results-' + r['label'] + '.json')).relative_to(ROOT)}")
+    print(f"whole run {time.perf_counter() - run_started:.0f} s ({(time.perf_counter() - run_started) / 60:.1f} min); "
+          f"load average now {[round(x, 2) for x in os.getloadavg()]}")
     return 0 if len(all_results) == len(runs) else 1
 
 
