@@ -162,6 +162,9 @@ class WorkOrder(models.Model):
                          condition=Q(status__in=["dispatched", "accepted", "in_progress", "reopened"])),
             models.Index(fields=["resolved_at"], name="wo_callbacks_due", condition=Q(status="resolved")),
             models.Index(fields=["sla_next_at"], name="wo_sla_next", condition=Q(sla_next_at__isnull=False)),
+            # The overdue filter (list, counts): a few thousand rows among millions.
+            models.Index(fields=["created_at"], name="wo_overdue_created", condition=Q(is_overdue=True)),
+            models.Index(fields=["status"], name="wo_overdue_status", condition=Q(is_overdue=True)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], condition=~Q(external_id=""),
