@@ -108,7 +108,8 @@ class OrderListIn(Schema):
     q: str = ""
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=100000)
-    counts: bool = Field(False, description="Also count orders per status for these filters")
+    counts: bool = Field(False, description="Also count the open and resolved orders per status for these "
+                                            "filters; each count stops at 1000 (meaning 1000 or more)")
 
 
 class CalibrationIn(Schema):

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,19 +113,18 @@ def order_list(*, actor, flt: OrderFilter, limit: int = 50, offset: int = 0) -> 
 
 
 # Statuses counted on the list's tabs: the work in hand. Finished orders (millions over the years)
-# are listed but not counted, so that a page never scans the whole history.
+# are listed but not counted, and each count stops at COUNT_CAP ("1000+"), so that a page never
+# counts a whole history or a whole backlog.
 COUNTED_STATUSES = (*OPEN_STATUSES, Status.RESOLVED)
+COUNT_CAP = 1000
 
 
 def status_counts(*, actor, flt: OrderFilter) -> dict[str, int]:
-    """Orders per status (of the work in hand) for the filter without its status (the list's tabs)."""
-    base = OrderFilter(**{**flt.__dict__, "status": ""})
-    counts = dict(
-        base.apply(orders_visible_to(actor)).filter(status__in=COUNTED_STATUSES)
-        .values_list("status").annotate(n=Count("id")).order_by()
-    )
-    counts = {status: counts.get(status, 0) for status in COUNTED_STATUSES}
-    counts["open"] = sum(counts[s] for s in OPEN_STATUSES)
+    """Orders per status (of the work in hand) for the filter without its status (the list's tabs);
+    a count of COUNT_CAP means "at least that many"."""
+    base = OrderFilter(**{**flt.__dict__, "status": ""}).apply(orders_visible_to(actor))
+    counts = {status: base.filter(status=status).order_by()[:COUNT_CAP].count() for status in COUNTED_STATUSES}
+    counts["open"] = min(COUNT_CAP, sum(counts[s] for s in OPEN_STATUSES))
     return counts
 
 

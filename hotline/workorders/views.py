@@ -56,6 +56,7 @@ def order_list(request):
             for value, label in f.STATUS_TABS if value in ("open", "", flt.status) or counts.get(value, 1)]
     context = {
         "rows": rows, "flt": flt, "tabs": tabs, "filter_error": filter_error, "page": page,
+        "count_cap": selectors.COUNT_CAP,
         "previous_url": _page_url(params, page - 1) if page > 1 else None,
         "next_url": _page_url(params, page + 1) if has_next else None,
         "now": timezone.now(),

@@ -198,3 +198,13 @@ def test_alerts_of_the_unit_and_marking_them_read(city, staff, units, new_order)
     assert post(unit_client, "/api/v1/alerts/read", {}).json() == {"marked": 1}
     assert unit_client.get("/api/v1/alerts").json() == []
     assert client_for(staff["manager"]).get("/api/v1/alerts").json() == []
+
+
+def test_status_counts_stop_at_the_cap(city, staff, units, new_order, monkeypatch):
+    from hotline.workorders import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    for _ in range(3):
+        new_order(unit=units["repair"])
+    counts = client_for(staff["operator"]).get("/api/v1/orders", {"counts": True}).json()["counts"]
+    assert counts["dispatched"] == 2 and counts["open"] == 2 and counts["new"] == 0
