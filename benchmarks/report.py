@@ -172,6 +172,9 @@ def print_history(r: dict) -> None:
         return
     print(f"  A = as generated (planner statistics: {r['passes']['as_imported']['planner_statistics']}); "
           f"B = after ANALYZE")
+    if r["database"].get("autovacuum") == "off":
+        print("  NB: autovacuum is off on this PostgreSQL server: after the bulk load the history tables have no "
+              "statistics until B's ANALYZE, and no visibility map (counts read the heap, no index-only scans)")
     n = next(iter(passes[0][1].values()))["n"] if isinstance(next(iter(passes[0][1].values())), dict) else "?"
     print(f"  {n} requests each after 5 untimed (ms; server time around the call, django.test.Client logged in)")
     print(f"  {'':52} {'median':>7} {'p95':>7} {'max':>7}  {'target':>6}  verdict (FAILED: requests that failed)")
