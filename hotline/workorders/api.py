@@ -241,8 +241,6 @@ def _by_code(model, code: str, field: str):
 def order_list(request, params: Query[OrderListIn]):
     flt = selectors.OrderFilter.from_params(params.dict())
     rows, has_more = selectors.order_list(actor=request.user, flt=flt, limit=params.limit, offset=params.offset)
-    rows = WorkOrder.objects.filter(pk__in=[o.pk for o in rows]).select_related(
-        "subject", "unit", "request_type", "account", "community").order_by("-created_at", "-id")
     counts = selectors.status_counts(actor=request.user, flt=flt) if params.counts else None
     return {"results": [_order_out(request.user, o) for o in rows], "has_more": has_more, "counts": counts}
 

@@ -14,7 +14,7 @@ from hotline.customers.models import Account, Community
 from hotline.customers.text import normalize_phone
 from hotline.org.roles import Perm, has_perm
 from hotline.workorders.models import OPEN_STATUSES, Status, Urgency, WorkOrder, WorkOrderEvent
-from hotline.workorders.scope import actor_unit_ids, unit_subtree_ids
+from hotline.workorders.scope import actor_unit_ids
 
 ORDER_NUMBER = re.compile(r"^gd\d{0,13}$", re.I)
 
@@ -107,7 +107,8 @@ def _text_query(text: str) -> Q:
 
 def order_list(*, actor, flt: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], bool]:
     """One page of orders, newest first; and whether there is a next page (no COUNT over millions)."""
-    queryset = flt.apply(orders_visible_to(actor)).select_related("subject", "unit", "request_type", "community")
+    queryset = flt.apply(orders_visible_to(actor)).select_related("subject", "unit", "request_type", "community",
+                                                                  "account")
     rows = list(queryset.order_by("-created_at", "-id")[offset:offset + limit + 1])
     return rows[:limit], len(rows) > limit
 
@@ -151,7 +152,7 @@ def unit_queue(*, actor, limit: int = 100) -> list[WorkOrder]:
     if not actor.unit_id:
         return []
     queryset = orders_visible_to(actor).filter(
-        unit_id__in=unit_subtree_ids(actor.unit_id),
+        unit_id__in=actor_unit_ids(actor),
         status__in=(Status.DISPATCHED, Status.REOPENED, Status.ACCEPTED, Status.IN_PROGRESS),
     )
     rows = list(queryset.select_related("subject", "community").order_by("resolve_due", "created_at")[:limit])
@@ -177,7 +178,7 @@ def unit_alerts(*, actor, limit: int = 20) -> list:
     if not actor.unit_id or not (has_perm(actor, Perm.ORDER_VIEW_UNIT) or has_perm(actor, Perm.ORDER_VIEW_ALL)):
         return []
     return list(
-        Alert.objects.filter(unit_id__in=unit_subtree_ids(actor.unit_id), read_at__isnull=True)
+        Alert.objects.filter(unit_id__in=actor_unit_ids(actor), read_at__isnull=True)
         .filter(Q(user__isnull=True) | Q(user=actor))
         .select_related("order").order_by("-created_at")[:limit]
     )
