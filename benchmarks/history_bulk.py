@@ -35,6 +35,14 @@ from django.utils.translation import gettext
 from hotline.calls.models import Call
 from hotline.core.bulk import insert_rows
 from hotline.demo.city import MOBILE_PREFIXES
+from hotline.demo.scenario import (  # the demo history's habits and texts, shared
+    FOLLOW_UP,
+    HOURLY,
+    ON_SITE,
+    SATISFIED_NOTES,
+    UNSATISFIED_NOTES,
+    WITHDRAW_REASONS,
+)
 from hotline.org.models import Unit, UnitKind, User
 from hotline.org.roles import Role
 from hotline.workorders import sla
@@ -48,8 +56,6 @@ LINKED_CALL_SHARE = 0.30
 CALL_ORDER_SHARE = 0.65
 OTHER_SOURCES = (("12345", 45), ("web", 35), ("internal", 20))
 # Relative call volume by hour of day (as hotline/demo/history.py).
-HOURLY = (0.15, 0.1, 0.1, 0.1, 0.1, 0.2, 0.45, 0.9, 1.2, 1.5, 1.45, 1.2, 0.8, 0.95, 1.25, 1.3, 1.15, 0.95,
-          1.1, 1.1, 0.9, 0.7, 0.45, 0.25)
 # Orders by subject (weights), and what the caller says: (title, description); {place} is the community
 # (or road) of the caller.
 ORDER_SUBJECTS = {
@@ -105,10 +111,6 @@ PROFILES = {
     "meter_replacement": ((30, 240), (400, 1300), True), "reading_dispute": ((30, 240), (300, 1200), True),
 }
 LEAK = ((3, 20), (60, 300), False)
-ON_SITE = ["维修人员已到达现场，正在查找漏点", "已到现场，正在关阀止水", "已到达现场，正在检查"]
-SATISFIED_NOTES = {"satisfied": "客户对处理结果满意", "basic": "客户基本满意，希望处理再及时一些"}
-UNSATISFIED_NOTES = ["客户反映仍有渗水，要求重新处理", "客户反映维修后路面未恢复", "客户反映问题未彻底解决，要求重新处理"]
-WITHDRAW_REASONS = ["客户来电撤单：问题已自行解决", "客户来电撤单：物业已安排维修"]
 RETURN_NOTE = "该地址不属于本单位供水辖区，请转派"
 STUCK_NOTE = "需破路开挖，占道审批手续办理中"
 # Consultations answered on the spot: subject → (weight, summaries).
@@ -127,7 +129,6 @@ CONSULTATIONS = {
     "ownership_transfer": (4, ["咨询过户所需材料，已告知携带房产证和身份证到营业厅办理"]),
     "meter_replacement": (2, ["询问水表到期更换是否收费，已解释为免费更换"]),
 }
-FOLLOW_UP = ["来电询问工单{number}处理进度，已告知", "催问维修人员何时上门，已查询工单{number}并答复"]
 
 ORDER_FIELDS = [
     "number", "source", "external_id", "request_type", "subject", "urgency", "status", "version", "account",
