@@ -645,7 +645,7 @@ class HistoryGenerator:
         if alive and 0.04 <= fate < 0.08:  # withdrawn by the customer before the work is done
             t = self._after(t, rng.uniform(30, 300) if office else rng.uniform(3, 22), office)
             urges(phase_start, t, state["accept_due"])
-            reason = WITHDRAW_REASONS[int(rng.random() * 2)]
+            reason = WITHDRAW_REASONS[int(rng.random() * len(WITHDRAW_REASONS))]
             if t <= end:
                 state["cancel_reason"], state["closed_at"] = reason, t
                 new_phase()
@@ -709,7 +709,7 @@ class HistoryGenerator:
                 state["accept_due"], state["onsite_due"], state["resolve_due"] = (
                     self._due(t, limits[1]), self._due(t, limits[2]), self._due(t, limits[3]))
                 new_phase()
-                event(t, "reopened", "reopened", callback_actor, UNSATISFIED_NOTES[int(rng.random() * 3)],
+                event(t, "reopened", "reopened", callback_actor, UNSATISFIED_NOTES[int(rng.random() * len(UNSATISFIED_NOTES))],
                       self.satisfaction_data["unsatisfied"])
                 phase_start = t
                 continue

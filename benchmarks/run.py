@@ -182,6 +182,27 @@ def run_database(label: str, env_db: dict, csv_path: Path, args) -> dict | None:
     return results
 
 
+def hold_lock():
+    """One benchmark at a time per work tree: a second run would delete the first one's SQLite database
+    (benchmarks/data/sqlite-run/) and drop its PostgreSQL database under it. Returns the open lock file
+    (held until the process ends), or None when another run holds it."""
+    import fcntl
+
+    fh = (DATA / "run.lock").open("a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        print(f"!!! another benchmark run is in progress ({fh.read().strip() or 'pid unknown'}); "
+              "it uses benchmarks/data/ and the benchmark database: wait for it to finish")
+        return None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    fh.flush()
+    return fh
+
+
 def main() -> int:
     global machine_info
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -205,6 +226,9 @@ def main() -> int:
         parser.error("--calls and --orders: both, or neither (0 and 0)")
 
     DATA.mkdir(parents=True, exist_ok=True)
+    lock = hold_lock()
+    if lock is None:
+        return 2
     run_started = time.perf_counter()
     machine_info = machine()
     print("Hotline benchmark")

@@ -41,7 +41,8 @@ class OrderFilter:
     @classmethod
     def from_params(cls, params) -> "OrderFilter":
         """From query parameters (console GET or API), with clear errors for bad values."""
-        raw = {f.name: (params.get(f.name) or "").strip() for f in fields(cls)}
+        raw = {f.name: "" if params.get(f.name) in (None, False) else str(params.get(f.name)).strip()
+               for f in fields(cls)}
         errors = {}
         flt = cls(status=raw["status"], urgency=raw["urgency"], q=raw["q"][:100],
                   overdue=raw["overdue"].lower() in {"1", "true", "on", "yes"})

@@ -102,15 +102,19 @@ class WorkCalendar:
 
 
 def rule_for(subject_id: int | None, urgency: str):
-    """The most specific SLA rule: subject+urgency, subject, urgency, then the default."""
-    from hotline.workorders.models import SlaRule
+    """The most specific SLA rule: subject, then its group, then the urgency default, then the default
+    (each with the urgency before without)."""
+    from hotline.workorders.models import SlaRule, Subject
 
+    group_id = Subject.objects.filter(pk=subject_id).values_list("group_id", flat=True).first() if subject_id else None
+    ids = [i for i in (subject_id, group_id) if i]
     candidates = {
         (r.subject_id, r.urgency): r
-        for r in SlaRule.objects.filter(subject_id__in=[subject_id] if subject_id else [], urgency__in=[urgency, ""])
+        for r in SlaRule.objects.filter(subject_id__in=ids, urgency__in=[urgency, ""])
         | SlaRule.objects.filter(subject__isnull=True, urgency__in=[urgency, ""])
     }
-    for key in ((subject_id, urgency), (subject_id, ""), (None, urgency), (None, "")):
+    for key in ((subject_id, urgency), (subject_id, ""), (group_id, urgency), (group_id, ""), (None, urgency),
+                (None, "")):
         if key in candidates:
             return candidates[key]
     return None

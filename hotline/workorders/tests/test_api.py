@@ -208,3 +208,11 @@ def test_status_counts_stop_at_the_cap(city, staff, units, new_order, monkeypatc
         new_order(unit=units["repair"])
     counts = client_for(staff["operator"]).get("/api/v1/orders", {"counts": True}).json()["counts"]
     assert counts["dispatched"] == 2 and counts["open"] == 2 and counts["new"] == 0
+
+
+def test_order_list_filters_by_unit_and_overdue(city, staff, units, new_order):
+    order = new_order(unit=units["repair"])
+    op = client_for(staff["operator"])
+    assert [o["number"] for o in op.get("/api/v1/orders", {"unit": units["repair"].pk}).json()["results"]] == [
+        order.number]
+    assert op.get("/api/v1/orders", {"overdue": "true"}).json()["results"] == []

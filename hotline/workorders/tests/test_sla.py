@@ -86,9 +86,8 @@ def test_rule_lookup_prefers_the_most_specific(db):
 
 def test_billing_subjects_use_the_group_rule_in_working_time(db):
     """Rules may name a subject group: billing → 36 h; meter work → 5 working days."""
-    high_bill = Subject.objects.get(code="high_bill")
-    rule = rule_for(high_bill.group_id, "normal")
-    assert rule.resolve_limit == "36h"
+    assert rule_for(Subject.objects.get(code="high_bill").pk, "normal").resolve_limit == "36h"
+    assert rule_for(Subject.objects.get(code="meter_replacement").pk, "normal").resolve_limit == "5wd"
 
 
 # --- the sweep ------------------------------------------------------------------------------------
