@@ -306,11 +306,12 @@ class HistoryPlanner:
         path += self._work(story) + self._callback() + self._archive()
         self._live(story, path, end)
 
-    def _extension(self, at: datetime, theme: str, *, end: str = "", caller: Caller | None = None) -> None:
+    def _extension(self, at: datetime, theme: str, *, end: str = "", caller: Caller | None = None,
+                   approve: bool | None = None) -> None:
         """The unit needs longer (road works, materials): asks for an extension before the deadline;
         the shift lead approves or denies it (or has not decided yet)."""
         story = self._order_story("extension", at, caller, self._pick({k: ORDER_SUBJECTS[k] for k in LONG_WORK}))
-        approve = self.rng.random() < 0.7
+        approve = self.rng.random() < 0.7 if approve is None else approve
         ask = Stage("requested", "request_extension", self._minutes(30, 180),
                     {"hours": self.rng.choice([24, 48, 72]), "reason": self.rng.choice(EXTENSION_REASONS)})
         decide = Stage("in_progress", "decide_extension", self._minutes(30, 300),
@@ -334,11 +335,12 @@ class HistoryPlanner:
         path = first + [reopen] + again + self._callback() + self._archive()
         self._live(story, path, end, first_end=len(first))
 
-    def _calibration(self, at: datetime, theme: str, *, end: str = "", caller: Caller | None = None) -> None:
+    def _calibration(self, at: datetime, theme: str, *, end: str = "", caller: Caller | None = None,
+                     replaced: bool | None = None) -> None:
         """S7: a high bill, the customer suspects the meter: a calibration request for the business
         hall, which tests the meter and records the outcome."""
         story = self._order_story("calibration", at, caller, "meter_calibration")
-        replaced = self.rng.random() < 0.2
+        replaced = self.rng.random() < 0.2 if replaced is None else replaced
         error = self.rng.uniform(2.3, 6.5) if replaced else self.rng.uniform(-1.8, 1.9)
         outcome = "replaced" if replaced else "within_tolerance"
         work = self._work(story)

@@ -71,16 +71,19 @@ END_WEIGHTS = {      # <1 h  <6 h  <1 d  <3 d  <7 d  older
 URGEABLE = {"misrouted", "dispatched", "accepted", "in_progress", "requested", "reopened"}
 # Extra calls in the last day or two, so that every screen always has something of each: the
 # demo dispatcher's queue (张店) has an order overdue and urged, one not yet signed for, one reopened
-# by an unhappy customer, one waiting for an extension, and fresh work on time.
+# by an unhappy customer, one waiting for an extension, and fresh work on time; somewhere an
+# extension was denied.
 # (kind, end state, age window in hours, branch of the caller, arguments)
 SHOWCASES = [
     ("repair", "in_progress", (28, 40), "zhangdian", {"subject": "branch_leak"}),
     ("unsatisfied", "reopened", (8, 30), "zhangdian", {}),
     ("extension", "requested", (2, 20), "zhangdian", {}),
+    ("extension", "in_progress", (10, 40), "", {"approve": False}),
     ("repair", "in_progress", (3, 16), "zhangdian", {"subject": "valve_fault"}),
     ("repair", "dispatched", (1, 12), "zhangdian", {"subject": "before_meter_leak"}),
     ("repair", "accepted", (0.2, 10), "zhangdian", {"subject": "manhole_cover"}),
     ("calibration", "new", (0.2, 16), "", {}),
+    ("calibration", "resolved", (48, 100), "", {"replaced": False}),
     ("misrouted", "returned", (0.5, 8), "", {}),
 ]
 
