@@ -429,7 +429,12 @@ def order_cancel(*, actor, order: WorkOrder, reason: str, version: int | None = 
 
 
 def order_link_duplicate(*, actor, order: WorkOrder, parent: WorkOrder, version: int | None = None) -> WorkOrder:
-    """A second report of the same problem: cancel it as a duplicate linked to the parent order."""
+    """A second report of the same problem: cancel it as a duplicate linked to the parent order (to
+    the order that is being worked, when ``parent`` is itself a duplicate)."""
+    seen = {order.pk}
+    while parent.parent_id is not None and parent.pk not in seen:
+        seen.add(parent.pk)
+        parent = WorkOrder.objects.get(pk=parent.parent_id)
     return order_cancel(actor=actor, order=order, parent=parent, version=version,
                         reason=_("Duplicate of %(number)s") % {"number": parent.number})
 

@@ -223,7 +223,7 @@ def test_the_same_seed_writes_the_same_history(demo, db):
 
     def wipe():
         Call.objects.all().delete()
-        WorkOrder.objects.filter(parent__isnull=False).delete()
+        WorkOrder.objects.update(parent=None)
         WorkOrder.objects.all().delete()
         OrderSequence.objects.all().delete()
 

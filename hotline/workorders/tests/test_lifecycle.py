@@ -201,6 +201,10 @@ def test_duplicates_are_linked_to_their_parent(new_order, staff):
     assert duplicate.status == Status.CANCELLED and duplicate.parent == parent
     assert list(parent.duplicates.all()) == [duplicate]
     assert duplicate.events.last().kind == EventKind.DUPLICATE_LINKED
+    third = new_order()  # reported against the duplicate: linked to the order being worked
+    svc.order_link_duplicate(actor=staff["operator"], order=third, parent=duplicate)
+    third.refresh_from_db()
+    assert third.parent == parent and third.events.last().data["parent"] == parent.number
 
 
 def test_cancel_needs_a_reason(new_order, staff):
