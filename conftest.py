@@ -80,3 +80,17 @@ def import_rows(db):
         return AccountImporter(chunk_size=chunk_size).run((n, dict(row)) for n, row in enumerate(rows, start=2))
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_data():
+    """Each test starts from the reference data of its own database state (tests roll back without
+    the signals that would drop the per-process snapshot)."""
+    from hotline.org.services import forget_checked_tokens
+    from hotline.workorders import reference
+
+    reference.clear()
+    forget_checked_tokens()
+    yield
+    reference.clear()
+    forget_checked_tokens()

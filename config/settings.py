@@ -190,3 +190,9 @@ WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:30-12:00,13:00-17:30")
 SLA_REMINDER_SHARE = float(os.environ.get("SLA_REMINDER_SHARE", "0.2"))
 # Escalation to the unit head after this many working days overdue.
 SLA_ESCALATE_AFTER_WORKING_DAYS = int(os.environ.get("SLA_ESCALATE_AFTER_WORKING_DAYS", "5"))
+# How long a process trusts a checked API token (a revocation is seen at once by the process that
+# made it, by the others within this many seconds).
+API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "10"))
+# How long a process keeps subjects, SLA and assignment rules, holidays and units before reading them
+# again (an edit is seen at once by the process that made it); 0 reads them on every use.
+REFERENCE_CACHE_SECONDS = float(os.environ.get("REFERENCE_CACHE_SECONDS", "30"))

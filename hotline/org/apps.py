@@ -6,3 +6,13 @@ class OrgConfig(AppConfig):
     name = "hotline.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from hotline.org.models import ApiToken, User
+        from hotline.org.services import forget_checked_tokens
+
+        for model in (ApiToken, User):
+            post_save.connect(forget_checked_tokens, sender=model, dispatch_uid=f"tokens-{model.__name__}-save")
+            post_delete.connect(forget_checked_tokens, sender=model, dispatch_uid=f"tokens-{model.__name__}-delete")

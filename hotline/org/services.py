@@ -1,4 +1,5 @@
 import secrets
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -72,23 +73,44 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
+# digest -> (token, monotonic time of the check): a system that posts hundreds of requests a second
+# does not read its token each time. Dropped in this process when a token or a user is saved
+# (revoked, deactivated); other processes check again within API_TOKEN_CACHE_SECONDS.
+_checked_tokens: dict[str, tuple[ApiToken, float]] = {}
+
+
+def forget_checked_tokens(**_kwargs) -> None:
+    _checked_tokens.clear()
+
+
 def api_token_authenticate(raw: str) -> User | None:
     """The active user behind a raw bearer token, or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=ApiToken.digest_of(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
+    digest = ApiToken.digest_of(raw)
+    cached = _checked_tokens.get(digest)
+    if cached and time.monotonic() - cached[1] <= settings.API_TOKEN_CACHE_SECONDS:
+        token = cached[0]
+    else:
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is None:
+            _checked_tokens.pop(digest, None)
+            return None
+        if settings.API_TOKEN_CACHE_SECONDS > 0:
+            if len(_checked_tokens) > 1000:
+                _checked_tokens.clear()
+            _checked_tokens[digest] = (token, time.monotonic())
     now = timezone.now()
     # Write the last-use time at most once a minute, not on every request.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
         ).update(last_used_at=now)
+        token.last_used_at = now
     return token.user
 
 

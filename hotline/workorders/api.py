@@ -229,8 +229,12 @@ def _detail(request, number: str) -> dict:
 
 
 def _by_code(model, code: str, field: str):
-    obj = model.objects.filter(code=code, is_active=True).first()
-    if obj is None:
+    """An active subject or request type by its code (from the per-process reference data)."""
+    from hotline.workorders import reference
+
+    ref = reference.get()
+    obj = (ref.subjects if model is Subject else ref.request_types).get(code)
+    if obj is None or not obj.is_active:
         raise ValidationError(fields={field: f"Unknown {field}: {code}"})
     return obj
 
@@ -252,8 +256,9 @@ def order_create(request, payload: OrderIn):
     subject = _by_code(Subject, payload.subject, "subject")
     account = None
     if payload.account_no:
-        account = Account.objects.select_related("premise__community").filter(
-            account_no=payload.account_no.upper()).first()
+        # [:1], not .first(): no ORDER BY to compile on the hottest path of the API.
+        account = next(iter(Account.objects.select_related("premise__community").filter(
+            account_no=payload.account_no.upper())[:1]), None)
         if account is None:
             raise ValidationError(fields={"account_no": "Unknown account number."})
     community = Community.objects.filter(pk=payload.community_id).first() if payload.community_id else None

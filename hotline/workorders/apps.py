@@ -6,3 +6,8 @@ class WorkOrdersConfig(AppConfig):
     name = "hotline.workorders"
     label = "workorders"
     verbose_name = _("Work orders")
+
+    def ready(self) -> None:
+        from hotline.workorders import reference
+
+        reference.connect()

@@ -1,6 +1,11 @@
 """Human-readable order numbers: GD + local date + five-digit sequence (GD2026112500042), unique
-under concurrency: the day's counter is incremented with one ``UPDATE … RETURNING`` inside the
-caller's transaction, so concurrent creators queue on that row and never draw the same number."""
+under concurrency: the day's counter is incremented with one ``UPDATE … RETURNING``, so concurrent
+creators queue on that row and never draw the same number.
+
+Called outside a transaction, the number is drawn and committed on its own: the row is locked for
+one statement, not for the whole creation (which made every create in the city wait on the slowest
+one). An order whose creation then fails leaves a gap in the day's numbers, as a database sequence
+would. Inside the caller's transaction (a call and its order, an import) it is part of that."""
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -19,12 +24,13 @@ def _increment(day: str) -> int | None:
 
 def next_order_number(prefix: str = "GD") -> str:
     day = timezone.localdate().strftime("%Y%m%d")
-    last = _increment(day)
-    if last is None:
-        try:
-            with transaction.atomic():
-                OrderSequence.objects.create(day=day, last=1)
-            last = 1
-        except IntegrityError:  # another transaction created the day's row first
-            last = _increment(day)
+    with transaction.atomic(savepoint=False):
+        last = _increment(day)
+        if last is None:
+            try:
+                with transaction.atomic():
+                    OrderSequence.objects.create(day=day, last=1)
+                last = 1
+            except IntegrityError:  # another transaction created the day's row first
+                last = _increment(day)
     return f"{prefix}{day}{last:05d}"

@@ -192,9 +192,10 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
     # One SLA lookup serves the dispatch deadline and, when dispatched at once, the others.
     due = {**sla.deadlines(subject_id=subject.pk, urgency=urgency, start=now),
            **{k: v for k, v in (deadlines or {}).items() if v}}
+    number = next_order_number()
     with transaction.atomic():
         order = WorkOrder(
-            number=next_order_number(), source=source, external_id=external_id, request_type=request_type,
+            number=number, source=source, external_id=external_id, request_type=request_type,
             subject=subject, urgency=urgency, account=account, community=community, contact_name=contact_name[:50],
             contact_phone=contact_phone[:20], address=address[:200], title=title[:100], description=description,
             created_by=actor, created_at=now, dispatch_due=due["dispatch_due"],

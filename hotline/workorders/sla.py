@@ -60,9 +60,9 @@ class WorkCalendar:
     def holidays(self) -> dict[date, bool]:
         if self._holidays is not None:
             return self._holidays
-        from hotline.workorders.models import Holiday
+        from hotline.workorders import reference
 
-        return dict(Holiday.objects.values_list("date", "is_workday"))
+        return reference.get().holidays
 
     @property
     def minutes_per_day(self) -> int:
@@ -104,15 +104,12 @@ class WorkCalendar:
 def rule_for(subject_id: int | None, urgency: str):
     """The most specific SLA rule: subject, then its group, then the urgency default, then the default
     (each with the urgency before without)."""
-    from hotline.workorders.models import SlaRule, Subject
+    from hotline.workorders import reference
 
-    group_id = Subject.objects.filter(pk=subject_id).values_list("group_id", flat=True).first() if subject_id else None
-    ids = [i for i in (subject_id, group_id) if i]
-    candidates = {
-        (r.subject_id, r.urgency): r
-        for r in SlaRule.objects.filter(subject_id__in=ids, urgency__in=[urgency, ""])
-        | SlaRule.objects.filter(subject__isnull=True, urgency__in=[urgency, ""])
-    }
+    ref = reference.get()
+    subject = ref.subjects_by_id.get(subject_id)
+    group_id = subject.group_id if subject else None
+    candidates = ref.sla_rules
     for key in ((subject_id, urgency), (subject_id, ""), (group_id, urgency), (group_id, ""), (None, urgency),
                 (None, "")):
         if key in candidates:

@@ -71,3 +71,22 @@ def test_revoking_from_the_page(client, admin_user, cti):
     client.force_login(admin_user)
     assert client.post(f"/settings/tokens/{token.pk}/revoke/").status_code == 302
     assert api_token_authenticate(raw) is None
+
+
+def test_a_checked_token_is_trusted_for_a_while_but_a_revocation_counts_at_once(admin_user, cti,
+                                                                                 django_assert_num_queries,
+                                                                                 settings):
+    token, raw = api_token_create(actor=admin_user, user=cti, name="PBX")
+    assert api_token_authenticate(raw) == cti  # read and remembered
+    with django_assert_num_queries(0):
+        assert api_token_authenticate(raw) == cti
+    api_token_revoke(actor=admin_user, token=token)  # in this process: forgotten at once
+    assert api_token_authenticate(raw) is None
+    settings.API_TOKEN_CACHE_SECONDS = 0  # 0: read on every request
+    _token, raw = api_token_create(actor=admin_user, user=cti, name="PBX 2")
+    assert api_token_authenticate(raw) == cti
+    with django_assert_num_queries(1):
+        assert api_token_authenticate(raw) == cti
+    # Revoked in another process (a bare UPDATE, no signal): refused once the cache time has passed.
+    ApiToken.objects.filter(name="PBX 2").update(revoked_at="2026-01-01T00:00:00Z")
+    assert api_token_authenticate(raw) is None

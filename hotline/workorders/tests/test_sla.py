@@ -171,3 +171,25 @@ def test_a_community_rule_beats_the_default(community, units):
     assert default_unit(subject=Subject.objects.get(code="burst_main"), community=community) == special
     other = Community.objects.create(name="锦绣花园", district=community.district, branch=units["branch"])
     assert default_unit(subject=Subject.objects.get(code="burst_main"), community=other) == units["repair"]
+
+
+def test_reference_data_is_read_once_and_an_edit_is_seen_at_once(community, units, django_assert_num_queries):
+    """Rules, subjects and holidays are kept per process (reference.py); saving one drops them."""
+    from hotline.workorders import reference
+
+    burst = Subject.objects.get(code="burst_main")
+    assert default_unit(subject=burst, community=community) == units["repair"]
+    with django_assert_num_queries(0):
+        assert default_unit(subject=burst, community=community) == units["repair"]
+        assert rule_for(burst.pk, "emergency").resolve_limit == "24h"
+    rule = SlaRule.objects.get(subject__isnull=True, urgency="emergency")
+    rule.resolve_limit = "12h"
+    rule.save()
+    assert rule_for(burst.pk, "emergency").resolve_limit == "12h"
+    special = Unit.objects.create(code="eng", name="工程处", kind=UnitKind.ENGINEERING, parent=units["company"])
+    AssignmentRule.objects.create(subject=burst, community=community, unit=special)
+    assert default_unit(subject=burst, community=community) == special
+    SlaRule.objects.filter(pk=rule.pk).update(resolve_limit="6h")  # no signal: another process's edit
+    assert rule_for(burst.pk, "emergency").resolve_limit == "12h"
+    reference.get().loaded_at -= 3600  # ... seen once the snapshot is older than its lifetime
+    assert rule_for(burst.pk, "emergency").resolve_limit == "6h"
