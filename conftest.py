@@ -18,8 +18,12 @@ def catalogue(db):
 
     from hotline.workorders import catalogue as default_catalogue
 
+    from hotline.notify import catalogue as default_templates
+
     if not apps.get_model("workorders", "Subject").objects.exists():
         default_catalogue.load(apps)
+    if not apps.get_model("notify", "MessageTemplate").objects.exists():
+        default_templates.load(apps)
 
 
 @pytest.fixture

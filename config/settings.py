@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "hotline.customers",
     "hotline.workorders",
     "hotline.calls",
+    "hotline.notify",
+    "hotline.outages",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +169,26 @@ else:
         "immediate": env_bool("QUEUE_IMMEDIATE", False),
     }
 HUEY["consumer"] = {"workers": int(os.environ.get("QUEUE_WORKERS", "2")), "worker_type": "thread"}
+
+# --- Notifications (outbox) ------------------------------------------------------------------------
+# How messages sign and where they send the public: the company's name, the hotline number, and the
+# address the public outage page is reached at.
+COMPANY_NAME = os.environ.get("COMPANY_NAME", "清源水务")
+HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "96889")
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Without SMS_GATEWAY_URL messages are written to OUTBOX_LOG (one JSON line each) instead of sent.
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_KEY = os.environ.get("SMS_GATEWAY_KEY", "")
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+OUTBOX_LOG = os.environ.get("OUTBOX_LOG", str(DATA_DIR / "outbox.log"))
+OUTBOX_BATCH = int(os.environ.get("OUTBOX_BATCH", "200"))  # messages a worker claims at a time
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))  # then the message is failed
+OUTBOX_DELIVER_ON_COMMIT = True  # queue a delivery when a transaction that wrote messages commits
+OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", "120"))  # a killed worker's claim expires
+# Who receives the notice of an outage that affects fire hydrants (消防救援); blank: none is sent,
+# the coordinator's screen says to phone them.
+FIRE_RESCUE_PHONE = os.environ.get("FIRE_RESCUE_PHONE", "")
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

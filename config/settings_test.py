@@ -14,3 +14,5 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 WHITENOISE_USE_FINDERS = True
 LANGUAGE_CODE = "zh-hans"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# Tests deliver the outbox themselves (services.deliver_due with a fake gateway), not on commit.
+OUTBOX_DELIVER_ON_COMMIT = False

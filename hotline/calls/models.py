@@ -38,6 +38,8 @@ class Call(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.ANSWERED)
     work_order = models.ForeignKey("workorders.WorkOrder", verbose_name=_("work order"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="calls")
+    outage = models.ForeignKey("outages.Outage", verbose_name=_("outage"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="calls")
     cti_call_id = models.CharField(_("CTI call id"), max_length=64, null=True, blank=True, unique=True)
     logged_at = models.DateTimeField(_("logged"), auto_now_add=True)
 
@@ -48,6 +50,8 @@ class Call(models.Model):
             models.Index(fields=["caller_number", "-ringing_at"], name="call_caller_recent"),
             models.Index(fields=["account", "-ringing_at"], name="call_account_recent"),
             models.Index(fields=["operator", "-ringing_at"], name="call_operator_recent"),
+            models.Index(fields=["outage", "ringing_at"], name="call_outage_time",
+                         condition=models.Q(outage__isnull=False)),
         ]
         ordering = ["-ringing_at"]
 

@@ -47,7 +47,25 @@ def screen_pop(*, actor, number: str) -> ScreenPop:
         .order_by("-ringing_at")[:POP_LIMIT]
     )
     return ScreenPop(number=digits, number_display=phone_display(actor, digits), accounts=accounts,
-                     open_orders=open_orders, recent_calls=recent_calls)
+                     open_orders=open_orders, recent_calls=recent_calls, outages=outages_for(accounts))
+
+
+def outages_for(accounts: list[Account]) -> list:
+    """Current and upcoming outages at these accounts' premises, each with the operator's answer script
+    and the accounts it touches (``outage.account_nos``)."""
+    from hotline.outages.services import answer_script, current_outages, outages_at
+
+    if not accounts:
+        return []
+    current = current_outages()
+    found: dict[int, object] = {}
+    for account in accounts:
+        for outage in outages_at(account.premise, current):
+            outage = found.setdefault(outage.pk, outage)
+            outage.account_nos = [*getattr(outage, "account_nos", []), account.account_no]
+    for outage in found.values():
+        outage.script = answer_script(outage)
+    return list(found.values())
 
 
 # --- the call panel (console) ---------------------------------------------------------------------

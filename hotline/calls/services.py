@@ -19,8 +19,9 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
              request_type=None, subject=None, summary: str = "", outcome: str = Outcome.ANSWERED,
              work_order: WorkOrder | None = None, ringing_at: datetime | None = None,
              answered_at: datetime | None = None, ended_at: datetime | None = None,
-             called_number: str = "") -> Call:
-    """Log a call (a consultation answered on the spot needs only the number, subject and a summary)."""
+             called_number: str = "", outage=None) -> Call:
+    """Log a call (a consultation answered on the spot needs only the number, subject and a summary;
+    a call about an outage is logged against it with ``outage``)."""
     require_perm(actor, Perm.CALL_LOG)
     number = normalize_phone(caller_number)
     if direction not in Direction.values:
@@ -32,6 +33,10 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
                               fields={"caller_number": _("Enter digits.")})
     if outcome in (Outcome.ORDER_CREATED, Outcome.LINKED_ORDER) and work_order is None:
         raise ValidationError(_("Choose the work order the call is about."), fields={"work_order": _("Required.")})
+    if outage is not None and outcome == Outcome.ANSWERED:
+        outcome = Outcome.LINKED_OUTAGE
+    if outcome == Outcome.LINKED_OUTAGE and outage is None:
+        raise ValidationError(_("Choose the outage the call is about."), fields={"outage": _("Required.")})
     if not summary.strip() and outcome == Outcome.ANSWERED:
         raise ValidationError(_("Write a short summary of the call."), fields={"summary": _("This field is required.")})
     now = timezone.now()
@@ -43,6 +48,7 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
         ringing_at=ringing_at, answered_at=answered_at or (ringing_at if outcome != Outcome.MISSED else None),
         ended_at=ended_at or (now if outcome != Outcome.MISSED else None), operator=actor, account=account,
         request_type=request_type, subject=subject, summary=summary.strip(), outcome=outcome, work_order=work_order,
+        outage=outage,
     )
 
 

@@ -42,22 +42,32 @@ class Perm(StrEnum):
     ORDER_URGE = "order.urge"
     ORDER_NOTE = "order.note"
     SLA_MANAGE = "sla.manage"
+    OUTAGE_VIEW = "outage.view"
+    OUTAGE_MANAGE = "outage.manage"  # announce, extend, restore, cancel
+    OUTAGE_LINK_CALLS = "outage.link_calls"  # link calls to an outage, one or all of a period
+    SURGE_VIEW = "surge.view"  # calls far above their usual level
+    NOTIFY_VIEW = "notify.view"  # the outbox
+    NOTIFY_MANAGE = "notify.manage"  # message templates, sending a failed message again
 
 
-_FRONT_LINE = {Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT}
+_FRONT_LINE = {Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.OUTAGE_VIEW}
 _HOTLINE = _FRONT_LINE | {
     Perm.CALL_LOG, Perm.CALL_VIEW, Perm.ORDER_VIEW_ALL, Perm.ORDER_CREATE, Perm.ORDER_DISPATCH,
-    Perm.ORDER_CALLBACK, Perm.ORDER_CLOSE, Perm.ORDER_NOTE,
+    Perm.ORDER_CALLBACK, Perm.ORDER_CLOSE, Perm.ORDER_NOTE, Perm.OUTAGE_LINK_CALLS,
 }
 _UNIT = _FRONT_LINE | {Perm.ORDER_VIEW_UNIT, Perm.ORDER_WORK, Perm.ORDER_NOTE}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(_HOTLINE),
-    Role.SHIFT_LEAD: frozenset(_HOTLINE | {Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_URGE}),
+    Role.SHIFT_LEAD: frozenset(_HOTLINE | {Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_URGE,
+                                           Perm.SURGE_VIEW, Perm.NOTIFY_VIEW}),
     Role.DISPATCHER: frozenset(_UNIT | {Perm.ORDER_RETURN}),
     Role.FIELD_WORKER: frozenset(_UNIT),
-    Role.OUTAGE_COORDINATOR: frozenset(_FRONT_LINE | {Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.ORDER_NOTE}),
-    Role.MANAGER: frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW}),
+    Role.OUTAGE_COORDINATOR: frozenset(_FRONT_LINE | {
+        Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.ORDER_NOTE, Perm.OUTAGE_MANAGE, Perm.OUTAGE_LINK_CALLS,
+        Perm.SURGE_VIEW, Perm.NOTIFY_VIEW}),
+    Role.MANAGER: frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW,
+                             Perm.OUTAGE_VIEW, Perm.SURGE_VIEW, Perm.NOTIFY_VIEW}),
     Role.ADMIN: frozenset(Perm),
     Role.INTEGRATION: frozenset({Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.CUSTOMER_IMPORT}),
 }

@@ -263,7 +263,7 @@ class MeterCalibration(models.Model):
 class OrderSequence(models.Model):
     """The last order number issued on a day; incremented atomically (UPDATE … RETURNING)."""
 
-    day = models.CharField(max_length=8, primary_key=True)
+    day = models.CharField(max_length=16, primary_key=True)  # YYYYMMDD for GD, prefix + date for others
     last = models.PositiveIntegerField(default=0)
 
 

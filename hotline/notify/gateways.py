@@ -1,0 +1,86 @@
+"""Gateways deliver one message each; they are adapters chosen by settings.
+
+* ``FileGateway`` (the embedded default): appends each message as one JSON line to
+  ``$HOTLINE_DATA_DIR/outbox.log``, so that a demo shows what would have been sent.
+* ``HttpSmsGateway``: ``POST`` JSON ``{key, to, text, channel}`` to ``SMS_GATEWAY_URL`` with
+  ``X-Api-Key``, ``X-Timestamp`` and ``X-Signature`` = hex HMAC-SHA256 of ``"<timestamp>\\n<body>"``
+  under ``SMS_GATEWAY_SECRET``. The answer ``{"id": ...}`` is the gateway's message id. The gateway is
+  expected to treat a repeated ``key`` as the same message (every SMS gateway's client message id):
+  that is what makes a retry after a crash harmless.
+
+A gateway raises ``TemporaryError`` (try again later: timeouts, 5xx, 429) or ``PermanentError``
+(never: a 4xx, a number the gateway refuses)."""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+
+class TemporaryError(Exception):
+    pass
+
+
+class PermanentError(Exception):
+    pass
+
+
+class FileGateway:
+    name = "file"
+    _lock = threading.Lock()
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path or settings.OUTBOX_LOG)
+
+    def send(self, *, key: str, to: str, text: str, channel: str) -> str:
+        line = json.dumps({"at": timezone.now().isoformat(), "key": key, "channel": channel, "to": to,
+                           "text": text}, ensure_ascii=False)
+        with self._lock, self.path.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+        return f"file:{key}"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+
+
+class HttpSmsGateway:
+    name = "http"
+
+    def __init__(self, *, url: str, api_key: str, secret: str, timeout: float = 10.0):
+        self.url, self.api_key, self.secret = url, api_key, secret
+        self.client = httpx.Client(timeout=timeout)
+
+    def send(self, *, key: str, to: str, text: str, channel: str) -> str:
+        body = json.dumps({"key": key, "to": to, "text": text, "channel": channel}, ensure_ascii=False).encode()
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Api-Key": self.api_key, "X-Timestamp": timestamp,
+                   "X-Signature": sign(self.secret, timestamp, body)}
+        try:
+            response = self.client.post(self.url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise TemporaryError(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TemporaryError(f"HTTP {response.status_code}: {response.text[:200]}")
+        if response.status_code >= 400:
+            raise PermanentError(f"HTTP {response.status_code}: {response.text[:200]}")
+        try:
+            return str(response.json()["id"])[:64]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TemporaryError(f"unreadable answer: {response.text[:200]}") from exc
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def default_gateway():
+    if settings.SMS_GATEWAY_URL:
+        return HttpSmsGateway(url=settings.SMS_GATEWAY_URL, api_key=settings.SMS_GATEWAY_KEY,
+                              secret=settings.SMS_GATEWAY_SECRET, timeout=settings.SMS_GATEWAY_TIMEOUT)
+    return FileGateway()

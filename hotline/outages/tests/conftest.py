@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from conftest import account_row
+from hotline.customers.models import Building, Community
+from hotline.org.roles import Role
+from hotline.outages.services import Area
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "coordinator": make_user(Role.OUTAGE_COORDINATOR, username="coordinator"),
+        "operator": make_user(Role.OPERATOR, username="op"),
+        "lead": make_user(Role.SHIFT_LEAD, username="lead"),
+        "worker": make_user(Role.FIELD_WORKER, username="worker", unit="repair"),
+        "manager": make_user(Role.MANAGER, username="boss"),
+        "admin": make_user(Role.ADMIN, username="root"),
+    }
+
+
+@pytest.fixture
+def city(import_rows, units):
+    """Two communities of 张店区 (幸福家园: 4 accounts in buildings 1 and 2; 锦绣花园: 2) and one of
+    another district; one account has only a landline, one shares its mobile with a neighbour."""
+    rows = [
+        account_row("3100000001", "张伟", phones="13800000001", community="幸福家园", building="1"),
+        account_row("3100000002", "李娜", phones="13800000002;05332223344", community="幸福家园", building="1"),
+        account_row("3100000003", "王芳", phones="05332220000", community="幸福家园", building="2"),
+        account_row("3100000004", "刘洋", phones="13800000001", community="幸福家园", building="2"),
+        account_row("3100000005", "陈静", phones="13900000005", community="锦绣花园", building="5"),
+        account_row("3100000006", "杨磊", phones="13900000006", community="锦绣花园", building="6"),
+        account_row("3100000007", "赵敏", phones="13700000007", district="东城区", community="东城花园",
+                    building="1"),
+    ]
+    result = import_rows(*rows)
+    assert not result.errors, result.errors
+    Community.objects.filter(name="幸福家园").update(property_company="幸福物业", property_phone="13600000001")
+    Community.objects.filter(name="锦绣花园").update(property_company="锦绣物业", property_phone="05331234567")
+    return {c.name: c for c in Community.objects.all()}
+
+
+@pytest.fixture
+def area(city):
+    return Area(communities=[city["幸福家园"]])
+
+
+@pytest.fixture
+def announce(people, area):
+    from hotline.outages.services import outage_announce
+
+    def make(**extra):
+        now = timezone.now()
+        fields = {"kind": "emergency", "reason": "DN300供水管道爆管抢修", "starts_at": now - timedelta(minutes=30),
+                  "expected_restore_at": now + timedelta(hours=4), "area": area}
+        fields.update(extra)
+        return outage_announce(actor=extra.pop("actor", people["coordinator"]), **fields)
+
+    return make
+
+
+def building(city, community: str, name: str) -> Building:
+    return Building.objects.get(community=city[community], name=f"{name}号楼")
