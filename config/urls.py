@@ -21,6 +21,8 @@ urlpatterns = [
     path("customers/", include("hotline.customers.urls")),
     path("calls/", include("hotline.calls.urls")),
     path("orders/", include("hotline.workorders.urls")),
+    path("outages/", include("hotline.outages.urls")),
+    path("notify/", include("hotline.notify.urls")),
     path("attachments/<int:attachment_id>/", attachment_download, name="attachment"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

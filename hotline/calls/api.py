@@ -47,12 +47,25 @@ class PopCall(Schema):
     order: str | None
 
 
+class PopOutage(Schema):
+    number: str
+    kind: str
+    status: str
+    upcoming: bool
+    area: str
+    reason: str
+    starts_at: datetime
+    expected_restore_at: datetime
+    script: str
+    account_nos: list[str]
+
+
 class ScreenPopOut(Schema):
     number: str
     accounts: list[PopAccount]
     open_orders: list[PopOrder]
     recent_calls: list[PopCall]
-    outages: list[dict]
+    outages: list[PopOutage]
 
 
 @router.get("/screen-pop", response=ScreenPopOut, summary="Who is calling: accounts, open orders, recent calls")
@@ -78,7 +91,12 @@ def screen_pop(request, number: str):
             for o in pop.open_orders
         ],
         "recent_calls": [_call_out(c) for c in pop.recent_calls],
-        "outages": pop.outages,
+        "outages": [
+            {"number": o.number, "kind": o.kind, "status": o.status, "upcoming": o.is_upcoming, "area": o.area_text,
+             "reason": o.reason, "starts_at": o.starts_at, "expected_restore_at": o.expected_restore_at,
+             "script": o.script, "account_nos": o.account_nos}
+            for o in pop.outages
+        ],
     }
 
 
@@ -98,6 +116,7 @@ class CallIn(Schema):
     summary: str = ""
     outcome: str = "answered"
     order_number: str | None = Field(None, description="The order the call is about (outcome linked_order)")
+    outage_number: str | None = Field(None, description="The outage the call is about (outcome linked_outage)")
     ringing_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
@@ -129,8 +148,16 @@ def call_create(request, payload: CallIn):
         order = orders_visible_to(request.user).filter(number=payload.order_number.upper()).first()
         if order is None:
             raise ValidationError(fields={"order_number": "Unknown order."})
+    outage = None
+    if payload.outage_number:
+        from hotline.outages.models import Outage
+
+        outage = Outage.objects.filter(number=payload.outage_number.upper()).first()
+        if outage is None:
+            raise ValidationError(fields={"outage_number": "Unknown outage."})
     call = services.call_log(
         actor=request.user, caller_number=payload.caller_number, direction=payload.direction, account=account,
+        outage=outage,
         request_type=_lookup(RequestType, payload.request_type, "request_type"),
         subject=_lookup(Subject, payload.subject, "subject"), summary=payload.summary, outcome=payload.outcome,
         work_order=order, ringing_at=payload.ringing_at, answered_at=payload.answered_at, ended_at=payload.ended_at,

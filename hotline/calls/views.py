@@ -79,6 +79,8 @@ def panel(request):
 def _panel_post(request):
     action = "order" if request.POST.get("action") == "order" else "log"
     ws = _workspace(request.user, request.POST, new_number=False)
+    if request.POST.get("outage_link"):
+        return _log_outage_call(request, ws)
     form = CallForm(request.POST, action=action, auto_unit=ws.defaults.unit, subject=ws.subject)
     if form.is_valid():
         d = form.cleaned_data
@@ -104,6 +106,27 @@ def _panel_post(request):
     context["my_calls"] = [(c, phone_display(request.user, c.caller_number))
                            for c in selectors.operator_calls_today(actor=request.user)]
     return render(request, "calls/panel.html", context, status=400)
+
+
+def _log_outage_call(request, ws: Workspace):
+    """One click on an outage in the screen pop: the call is logged against it (S5, S10)."""
+    from hotline.outages.models import Outage
+    from hotline.workorders.models import RequestType, Subject
+
+    outage = Outage.objects.filter(number=request.POST["outage_link"].strip().upper()).first()
+    if outage is None:
+        raise ValidationError(_("There is no outage with this number."))
+    subject_id = request.POST.get("subject", "")
+    subject = (Subject.objects.filter(pk=int(subject_id)).first() if subject_id.isdigit() else None) \
+        or Subject.objects.filter(code="outage_question").first()
+    summary = request.POST.get("summary", "").strip() or _(
+        "Asked about the outage %(number)s (%(area)s); told the expected restore time.") % {
+        "number": outage.number, "area": outage.area_text}
+    services.call_log(actor=request.user, caller_number=request.POST.get("number", ""), account=ws.account,
+                      request_type=RequestType.objects.filter(code="consultation").first(), subject=subject,
+                      summary=summary, outage=outage)
+    messages.success(request, _("Call logged against outage %(number)s.") % {"number": outage.number})
+    return redirect("calls:panel")
 
 
 def _create_order(request, form, ws: Workspace):

@@ -67,13 +67,19 @@ def build_api() -> NinjaAPI:
 
     from hotline.calls.api import router as calls_router
     from hotline.customers.api import router as customers_router
+    from hotline.notify.api import router as notify_router
     from hotline.org.api import router as org_router
+    from hotline.outages.api import public_router
+    from hotline.outages.api import router as outages_router
     from hotline.workorders.api import router as workorders_router
 
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
     api.add_router("/", calls_router)
     api.add_router("/", workorders_router)
+    api.add_router("/", outages_router)
+    api.add_router("/", notify_router)
+    api.add_router("/", public_router, auth=None)
     return api
 
 

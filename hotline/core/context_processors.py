@@ -5,4 +5,12 @@ def console(request):
     """Navigation and permissions for the console's base layout."""
     user = getattr(request, "user", None)
     perms = user_perms(user) if user is not None and user.is_authenticated else frozenset()
-    return {"hotline_perms": {p.name: (p in perms) for p in Perm}}
+    context = {"hotline_perms": {p.name: (p in perms) for p in Perm}}
+    if Perm.OUTAGE_VIEW in perms:
+        def current_outage_count() -> int:  # called by the template only if the page shows the menu
+            from hotline.outages.models import Outage, OutageStatus
+
+            return Outage.objects.filter(status=OutageStatus.ACTIVE).count()
+
+        context["current_outage_count"] = current_outage_count
+    return context

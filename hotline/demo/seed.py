@@ -133,3 +133,6 @@ def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, 
     log(f"billing changes (new holders, replaced meters): {_billing_changes(city, accounts)}")
     if history_days:
         generate_history(days=history_days, seed=seed, log=log)
+        from hotline.demo.outages import seed_outages
+
+        seed_outages(seed=seed, log=log)

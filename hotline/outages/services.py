@@ -159,6 +159,15 @@ def _when(moment: datetime | None) -> str:
 
 
 def message_context(outage: Outage, **extra) -> dict:
+    """The placeholders of the outage templates. Messages go to the public: always in the default
+    language, whatever the language of the coordinator's console."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return _context(outage, **extra)
+
+
+def _context(outage: Outage, **extra) -> dict:
     return {
         "company": settings.COMPANY_NAME, "hotline": settings.HOTLINE_PHONE, "number": outage.number,
         "kind": outage.get_kind_display(), "area": outage.area_text, "reason": outage.reason,
