@@ -160,9 +160,42 @@ def _required(value: str, field: str, message: str) -> str:
     return value
 
 
+# Alerts that also go out by SMS (the outbox) to the unit's duty phone, and to its head on escalation:
+# everything else is in-app only, or a busy repair centre's phone would never stop.
+SMS_LEVELS = {AlertLevel.URGE, AlertLevel.ESCALATION, AlertLevel.MANUAL}
+
+
 def _alert(order: WorkOrder, level: int, message: str, *, user=None) -> None:
-    if order.unit_id:
-        Alert.objects.create(unit_id=order.unit_id, user=user, order=order, level=level, message=message[:200])
+    if not order.unit_id:
+        return
+    alert = Alert.objects.create(unit_id=order.unit_id, user=user, order=order, level=level, message=message[:200])
+    if level in SMS_LEVELS or (level == AlertLevel.NEW_ORDER and order.urgency == Urgency.EMERGENCY):
+        _staff_sms(order, alert, user)
+
+
+def _staff_sms(order: WorkOrder, alert: Alert, head=None) -> None:
+    from django.conf import settings
+
+    from hotline.notify.models import Channel
+    from hotline.notify.services import Outgoing, enqueue_many, is_mobile, render
+
+    unit = order.unit
+    recipients = [(unit.phone.strip(), unit.name)]
+    if head is not None and getattr(head, "phone", ""):
+        recipients.append((head.phone.strip(), head.get_full_name()))
+    recipients = [(phone, name) for phone, name in dict(recipients).items() if is_mobile(phone)]
+    if not recipients:
+        return
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render("order_staff_alert", {
+            "company": settings.COMPANY_NAME, "number": order.number, "subject": order.subject.name,
+            "address": order.address or (order.community.name if order.community_id else ""),
+            "title": order.title, "message": str(AlertLevel(alert.level).label)})
+    enqueue_many([Outgoing(Channel.STAFF, phone, text, f"order:{order.pk}:alert:{alert.pk}:{phone}",
+                           recipient_name=name, template="order_staff_alert", topic=f"order:{order.pk}")
+                  for phone, name in recipients])
 
 
 # --- creation -------------------------------------------------------------------------------------

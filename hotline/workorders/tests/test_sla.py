@@ -122,6 +122,25 @@ def test_sweep_reminds_urges_and_escalates_once_each(dispatched, staff):
     assert order.version == version  # the sweep never makes a unit's edit in flight a conflict
 
 
+def test_urge_notices_and_escalations_go_out_by_sms_reminders_do_not(dispatched, staff, units):
+    from hotline.notify.models import Channel, Message
+
+    Unit.objects.filter(pk=units["repair"].pk).update(phone="13605330001")
+    staff["dispatcher"].phone = "13605330002"
+    staff["dispatcher"].save()
+    order = dispatched
+    start = order.dispatched_at
+    svc.sla_sweep(now=start + timedelta(minutes=25))  # reminder: in-app only
+    assert not Message.objects.exists()
+    svc.sla_sweep(now=start + timedelta(minutes=31))  # urge notice: the unit's duty phone
+    assert list(Message.objects.values_list("channel", "recipient")) == [(Channel.STAFF, "13605330001")]
+    svc.sla_sweep(now=start + timedelta(days=10))  # escalation: the unit and its head
+    assert sorted(Message.objects.values_list("recipient", flat=True)) == ["13605330001", "13605330001",
+                                                                        "13605330002"]
+    text = Message.objects.filter(recipient="13605330002").get().text
+    assert order.number in text and "【清源水务】" in text
+
+
 def test_signing_for_starts_the_resolution_clock(dispatched, staff):
     order = dispatched
     svc.sla_sweep(now=order.dispatched_at + timedelta(minutes=40))
