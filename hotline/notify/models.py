@@ -6,6 +6,7 @@ the same recipient twice, and travels to the gateway so that a retry after a cra
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -16,10 +17,10 @@ class Channel(models.TextChoices):
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
+    PENDING = "pending", pgettext_lazy("message", "Waiting")
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("message", "Failed")
 
 
 class MessageTemplate(models.Model):

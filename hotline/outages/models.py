@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OutageKind(models.TextChoices):
@@ -16,7 +17,7 @@ class OutageStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     ACTIVE = "active", _("Water off")
     RESTORED = "restored", _("Restored")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("outage", "Cancelled")
 
 
 CURRENT_STATUSES = (OutageStatus.SCHEDULED, OutageStatus.ACTIVE)
@@ -91,7 +92,7 @@ class OutageEventKind(models.TextChoices):
     UPDATED = "updated", _("Updated")
     EXTENDED = "extended", _("Extended")
     RESTORED = "restored", _("Water restored")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("outage", "Cancelled")
     ORDER_LINKED = "order_linked", _("Work order linked")
     CALLS_LINKED = "calls_linked", _("Calls linked")
 

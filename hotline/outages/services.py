@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 
 from hotline.core.audit import audit
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
@@ -50,13 +52,15 @@ class Area:
             found = list(queryset.filter(pk__in=ids).order_by("pk"))
             if len(found) != len(ids):
                 missing = sorted(set(ids) - {o.pk for o in found})
-                raise ValidationError(_("Unknown %(what)s: %(ids)s") % {"what": name, "ids": missing},
+                raise ValidationError(_("Unknown %(what)s: %(ids)s") % {"what": Area.NAMES[name], "ids": missing},
                                       fields={name: _("Choose from the list.")})
             return found
 
         return cls(districts=load(District.objects.all(), districts, "districts"),
                    communities=load(Community.objects.all(), communities, "communities"),
                    buildings=load(Building.objects.select_related("community"), buildings, "buildings"))
+
+    NAMES = {"districts": _lazy("districts"), "communities": _lazy("communities"), "buildings": _lazy("buildings")}
 
     @classmethod
     def of(cls, outage: Outage) -> "Area":
@@ -381,7 +385,7 @@ def outage_cancel(*, actor, outage: Outage, reason: str, version: int | None = N
     with transaction.atomic():
         locked = _locked(outage, version, actor=actor)
         if locked.status != OutageStatus.SCHEDULED:
-            raise _state_error(locked, _("cancelled"))
+            raise _state_error(locked, pgettext("outage action", "cancelled"))
         locked.status, locked.cancel_reason = OutageStatus.CANCELLED, reason[:200]
         _save(outage, locked, actor=actor, kind=OutageEventKind.CANCELLED, note=reason, notify=True,
               data={"cancel_reason": reason})

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -24,7 +24,7 @@ from hotline.outages.models import Outage, OutageStatus
 from hotline.outages.services import Area
 
 STATUS_TABS = [("current", gettext_lazy("Current")), ("restored", gettext_lazy("Restored")),
-               ("cancelled", gettext_lazy("Cancelled")), ("all", gettext_lazy("All"))]
+               ("cancelled", pgettext_lazy("outage", "Cancelled")), ("all", gettext_lazy("All"))]
 
 
 def outage_list(request):
@@ -86,8 +86,10 @@ def outage_new(request):
                         affects_hydrants=d["affects_hydrants"], supply_point=d["supply_point"], note=d["note"],
                         orders=orders)
                     sent = outage.events.first().notified
-                    messages.success(request, _("Outage %(number)s announced; %(count)d notices are being sent.")
-                                     % {"number": outage.number, "count": sent})
+                    messages.success(request, ngettext(
+                        "Outage %(number)s announced; %(count)d notice is being sent.",
+                        "Outage %(number)s announced; %(count)d notices are being sent.", sent)
+                        % {"number": outage.number, "count": sent})
                     return redirect("outages:detail", number=outage.number)
             except PermissionDeniedError:
                 raise
@@ -165,7 +167,7 @@ def _render_detail(request, outage: Outage, *, bound: tuple | None = None, confl
                 panels.append(Panel("restore", _("Water restored"), f.RestoreForm(initial={
                     **v, "restored_at": timezone.localtime(now).strftime(f.LOCAL)})))
             if outage.status == OutageStatus.SCHEDULED:
-                panels.append(Panel("cancel", _("Cancel"), f.CancelForm(initial=v)))
+                panels.append(Panel("cancel", _("Cancel the outage"), f.CancelForm(initial=v)))
         panels.append(Panel("order", _("Link a work order"), f.LinkOrderForm()))
     if has_perm(user, Perm.OUTAGE_LINK_CALLS):
         start = min(outage.starts_at, now) - timezone.timedelta(hours=1)
@@ -221,8 +223,9 @@ def _do(request, outage: Outage, action: str, d: dict) -> str:
     if action == "extend":
         services.outage_extend(actor=user, outage=outage, expected_restore_at=d["expected_restore_at"],
                                reason=d["reason"], version=d.get("version"))
-        return _("Extension announced; %(count)d notices are being sent.") % {
-            "count": outage.events.order_by("-id").first().notified}
+        sent = outage.events.order_by("-id").first().notified
+        return ngettext("Extension announced; %(count)d notice is being sent.",
+                        "Extension announced; %(count)d notices are being sent.", sent) % {"count": sent}
     if action == "restore":
         services.outage_restore(actor=user, outage=outage, restored_at=d.get("restored_at"), note=d["note"],
                                 version=d.get("version"))
@@ -236,7 +239,8 @@ def _do(request, outage: Outage, action: str, d: dict) -> str:
         return _("Work order %(number)s linked.") % {"number": order.number}
     linked = services.link_calls_in_period(actor=user, outage=outage, start=d["start"],
                                            end=d.get("end") or timezone.now(), all_subjects=d["all_subjects"])
-    return _("%(count)d calls linked to the outage.") % {"count": linked}
+    return ngettext("%(count)d call linked to the outage.", "%(count)d calls linked to the outage.", linked) % {
+        "count": linked}
 
 
 # --- supervisors ----------------------------------------------------------------------------------
