@@ -1,7 +1,7 @@
 """The demo's outages, relative to now, written through the services (so their notices are in the
 outbox and the worker sends them when the system starts):
 
-* S5: a planned outage in a 张店 community, announced the day before, water off since this morning;
+* S5: a planned outage in a 张店 community, announced more than a day before, water off since this morning;
 * S10: an emergency outage (a burst main) in another 张店 community, extended to 06:00 tomorrow, with
   a surge of calls in the last hours: most linked one by one, the rest waiting for the bulk link;
 * a planned outage two days ago, restored hours early; one scheduled for next week."""
@@ -49,7 +49,7 @@ def seed_outages(*, seed: int = 2026, log=print) -> None:
 
     # S5: planned, announced yesterday, water off from 08:00 (or 4 h ago at night) for 8 hours.
     start = min(today.replace(hour=8), now - timedelta(hours=4))
-    with _at(start - timedelta(hours=22)):
+    with _at(start - timedelta(hours=26)):  # 24 h notice at least (SPEC.md §4)
         planned = services.outage_announce(
             actor=coordinator, kind="planned", reason="DN200供水管道阀门更换", starts_at=start,
             expected_restore_at=start + timedelta(hours=8), area=Area(communities=[planned_c]),
@@ -73,6 +73,8 @@ def seed_outages(*, seed: int = 2026, log=print) -> None:
     with _at(now - timedelta(minutes=75)):
         services.outage_extend(actor=coordinator, outage=burst, expected_restore_at=tomorrow_six,
                                reason="爆管位置在路口下方，需破路开挖更换管段")
+        if tomorrow_six - burst.starts_at > timedelta(hours=services.SUPPLY_AFTER_HOURS):
+            services.outage_update(actor=coordinator, outage=burst, supply_point=f"{burst_c.name}北门临时送水车")
     calls = _surge(rng, burst, burst_c, operators, since=burst_at, now=now)
 
     # Two days ago: planned, restored four hours early (as at 12:50 in S5).

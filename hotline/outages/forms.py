@@ -1,5 +1,7 @@
 """Console forms for outages. Parsing only: the rules are in ``outages.services``."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +78,12 @@ class LinkCallsForm(BootstrapMixin, forms.Form):
     start = LocalDateTimeField(label=_("Calls from"))
     end = LocalDateTimeField(label=_("to"), required=False)
     all_subjects = forms.BooleanField(label=_("Calls about any subject (not only supply questions)"), required=False)
+
+    def clean_end(self):
+        """The end minute is part of the period: "to 17:30" takes the call of 17:30:40 too (the form
+        shows the minute the page was opened, so the calls of that minute were otherwise left out)."""
+        end = self.cleaned_data.get("end")
+        return end + timedelta(minutes=1) - timedelta(microseconds=1) if end else end
 
 
 class LinkOrderForm(BootstrapMixin, forms.Form):
