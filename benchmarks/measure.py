@@ -41,6 +41,7 @@ from hotline.org.models import User  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from history_bulk import HistoryGenerator, check_round_trip  # noqa: E402
 from measure_history import concurrency, measure_history, profile_requests  # noqa: E402
+from measure_outages import measure_outages  # noqa: E402
 
 LIMIT = 20
 WARMUP = 5
@@ -538,6 +539,15 @@ def main() -> None:
                                              data_dir=Path(settings.DATA_DIR))
     if "history" in results:
         results["request_profiles"] = profile_requests(operator=operator, count=args.pages)
+    # Outages and the outbox (benchmarks/measure_outages.py): announce, delivery, screen pops, public page.
+    try:
+        results["outages"] = measure_outages(operator=operator, count=args.pages, accounts=results["rows"]["accounts"],
+                                             data_dir=Path(settings.DATA_DIR))
+    except Exception as exc:  # reported with the other figures, which are kept
+        import traceback
+
+        traceback.print_exc()
+        results["outages"] = {"error": f"{type(exc).__name__}: {exc}"}
     results["load_average_end"] = os.getloadavg()
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
 

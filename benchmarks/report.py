@@ -95,6 +95,8 @@ def print_report(r: dict) -> None:
                 print(f"      {m['url']}: {m['problem'][:200]}")
     if r.get("history"):
         print_history(r)
+    if r.get("outages"):
+        print_outages(r)
     for label, one in (("A", first), ("B", second)):
         if not one or not one.get("plans"):
             continue
@@ -139,6 +141,7 @@ def print_summary(results: list[dict]) -> None:
         line(f"{short} GET /api/v1/accounts/search", [f"{p['pages']['api_search']['p95_ms']:.2f}" for p in passes],
              f"≤ {SEARCH_P95_MS}")
     history_summary_lines(results, line)
+    outage_summary_lines(results, line)
     print("  (A: as the import (and the history generator) leave the database; B: after ANALYZE; "
           "! = some requests failed)")
 
@@ -269,3 +272,129 @@ def history_summary_lines(results: list[dict], line) -> None:
     if any(conc):
         line("creates/s over HTTP, 4 clients", [f"{c['orders_per_s']}" if c else "-" for c in conc],
              f"≥ {CREATES_PER_S}")
+
+
+# --- outages and the outbox -----------------------------------------------------------------------
+
+def _timing_line(x: dict) -> str:
+    if not x or not x.get("n"):
+        return f"  {'':52} not measured: {(x or {}).get('error', '?')}"
+    outcome = (f"FAILED {x['mismatch_count']}/{x['n']}" if x["mismatch_count"]
+               else verdict(x["p95_ms"], x["target_p95_ms"]))
+    return (f"  {x['title']:52} {x['median_ms']:7.2f} {x['p95_ms']:7.2f} {x['max_ms']:7.2f}  "
+            f"≤ {x['target_p95_ms']:3}  {outcome}" + (f"  (results {x['avg_results']})" if "avg_results" in x else ""))
+
+
+def print_outages(r: dict) -> None:
+    o = r["outages"]
+    print("-" * 100)
+    print("outages and the outbox (benchmarks/measure_outages.py)")
+    if o.get("error") and not o.get("announce"):
+        print(f"  FAILED: {o['error']}")
+        return
+    a = o.get("announce")
+    if a:
+        print(f"  outage_announce {a['number']} (emergency) over {a['communities']} whole communities: "
+              f"{a['affected_accounts']:,} affected accounts ({a['share_of_accounts']:.1%} of the accounts), "
+              f"{a['mobile_numbers']:,} mobile numbers")
+        print(f"    {a['seconds']:.2f} s for {a['messages']:,} messages ({a['mobile_numbers']:,} SMS, "
+              f"{a['property_notices']} property notices; {a['messages_per_s']:,} messages/s)   target ≤ "
+              f"{a['target_s']:.0f} s: {verdict(a['seconds'], a['target_s'])}")
+        parts = a["parts_alone_s"]
+        print(f"    the steps alone afterwards: count {parts['count']} s, one mobile number per account "
+              f"{parts['customer_numbers']} s; delivery queued on commit: {o.get('kick_on_commit')}")
+        print(f"  outage_extend (everyone again): {a['extend_seconds']:.2f} s for {a['extend_messages']:,} messages")
+        for p in a["problems"]:
+            print(f"    CHECK FAILED: {p}")
+    d = o.get("delivery")
+    if d and d.get("error"):
+        print(f"  outbox delivery FAILED: {d['error']}")
+    elif d:
+        print(f"  outbox delivery: deliver_due → HttpSmsGateway → fake gateway (own process, 127.0.0.1, no delay); "
+              f"batches of {d['batch']}, each run stops taking batches after {d['cap_seconds']:.0f} s; "
+              f"{d['pending_before']:,} due at the start; planner: {d['planner_statistics']}")
+        print(f"    the gateway alone (client, no database): {d['gateway_alone_per_s']:,} messages/s")
+        for key in ("one_worker", "two_workers"):
+            run = d.get(key)
+            if not run:
+                continue
+            cpu = run["cpu_seconds_machine"]
+            print(f"    {run['workers']} worker{'s' if run['workers'] > 1 else ' '} {run['messages_per_s']:>9,} messages/s "
+                  f"({run['sent']:,} in {run['seconds']} s; retried {run['retried']}, failed {run['failed']}; "
+                  f"CPU s: this process {run['cpu_seconds_measuring_process']}, machine {cpu['busy']}/{cpu['available']})"
+                  + (f" errors {run['errors'][:2]}" if run["errors"] else ""))
+        if "two_workers" not in d:
+            print("    (SQLite: one worker; no FOR UPDATE SKIP LOCKED, the product delivers with one at a time)")
+        c = d["check"]
+        print(f"    check: {c['gateway_keys']:,} keys accepted by the gateway, {c['rows_sent']:,} rows marked sent, "
+              f"same keys {c['keys_equal']}, gateway ids differing {c['gateway_id_mismatches']}, duplicate requests "
+              f"{c['duplicates_at_gateway']}, bad signatures {c['rejected_signatures']}, left sending "
+              f"{c['left_sending']}, failed {c['failed']}, still pending {c['left_pending']:,}: "
+              f"{'OK' if c['ok'] else 'FAILED'}"
+              + (" — every message delivered exactly once" if c["ok"] and c["all_delivered"] else
+                 " — the delivered ones exactly once (the rest left by the time cap)" if c["ok"] else ""))
+    m = o.get("outages")
+    if m:
+        print(f"  then {m['current_for_screen_pop']} current outages (the big one, 12 single communities, 3 over "
+              f"buildings, 4 planned in the next 24 h), {m['public_only']} more on the public page only, "
+              f"{m['past']} past ones ({m['total']} outages, {m['areas']} area pieces)")
+    sp, pub = o.get("screen_pop"), o.get("public")
+    if sp or pub:
+        print(f"  {'(ms)':52} {'median':>7} {'p95':>7} {'max':>7}  {'target':>6}  verdict")
+    if sp:
+        for key in ("inside", "outside", "api_inside"):
+            if key in sp:
+                print(_timing_line(sp[key]))
+                for f in (sp[key].get("mismatches") or [])[:2]:
+                    print(f"      {f['input']}: {f['problem'][:160]}")
+    if pub:
+        for key in ("page", "page_q", "api", "api_q"):
+            if key in pub:
+                print(_timing_line(pub[key]))
+                for f in (pub[key].get("mismatches") or [])[:2]:
+                    print(f"      {f['input']}: {f['problem'][:160]}")
+        print(f"    (public list: {pub['listed']} outages; queries such as {pub['examples']})")
+    for group in (sp or {}, pub or {}):
+        for x in group.values():
+            sl = x.get("slowest") if isinstance(x, dict) else None
+            if not sl or x["p95_ms"] <= x["target_p95_ms"] * 0.5:
+                continue
+            print(f"  {x['title']}: slowest {sl['ms']} ms; its {len(sl['select_ms'])} SELECTs alone: "
+                  f"{' '.join(f'{ms:.1f}' for ms in sl['select_ms'])} ms")
+            if sl.get("slowest_sql") and sl.get("slowest_statement_ms", 0) >= 2:
+                print(f"      slowest SELECT {sl['slowest_statement_ms']} ms: {sl['slowest_sql'][:300]}")
+                for line in sl.get("plan", [])[:12]:
+                    print(f"        {line[:150]}")
+    if o.get("error"):
+        print(f"  FAILED: {o['error']}")
+
+
+def outage_summary_lines(results: list[dict], line) -> None:
+    outs = [r.get("outages") or {} for r in results]
+    if not any(outs):
+        return
+
+    def get(o, *path, fmt="{:.2f}"):
+        for p in path:
+            o = o.get(p) if isinstance(o, dict) else None
+        return "-" if o is None else fmt.format(o)
+
+    line("outage_announce, ~5 % of accounts (s)", [get(o, "announce", "seconds") for o in outs],
+         "≤ 5 s")
+    line("  its messages", [get(o, "announce", "messages", fmt="{:,}") for o in outs], "")
+    line("outage_extend (s)", [get(o, "announce", "extend_seconds") for o in outs], "")
+    line("outbox delivery, 1 worker (messages/s)", [get(o, "delivery", "one_worker", "messages_per_s", fmt="{:,}")
+                                                   for o in outs], "")
+    line("outbox delivery, 2 workers (messages/s)", [get(o, "delivery", "two_workers", "messages_per_s", fmt="{:,}")
+                                                    for o in outs], "")
+    line("outbox: delivered exactly once", [
+        "-" if not (o.get("delivery") or {}).get("check") else ("OK" if o["delivery"]["check"]["ok"] else "FAILED")
+        for o in outs], "")
+    for group, key in (("screen_pop", "inside"), ("screen_pop", "outside"), ("screen_pop", "api_inside"),
+                       ("public", "page"), ("public", "page_q"), ("public", "api"), ("public", "api_q")):
+        x = next((o[group][key] for o in outs if o.get(group, {}).get(key, {}).get("n")), None)
+        if x is None:
+            continue
+        line(x["title"][:50], [get(o, group, key, "p95_ms") + ("!" if (o.get(group, {}).get(key) or {})
+                                                                 .get("mismatch_count") else "") for o in outs],
+             f"≤ {x['target_p95_ms']}")

@@ -13,13 +13,12 @@ import time_machine
 from django.db.models import Count
 from django.utils import timezone
 
-from hotline.calls.services import call_log
+from hotline.calls.services import call_create_order, call_log
 from hotline.customers.models import Account, AccountPhone, Community
 from hotline.org.models import User
 from hotline.outages import services
 from hotline.outages.services import Area
 from hotline.workorders.models import RequestType, Subject
-from hotline.workorders.services import order_create
 
 NO_WATER_SAYINGS = ["家里突然停水了，什么时候来水", "楼上楼下都没水，是不是停水了", "停水了，今天晚上能来水吗",
                     "小区停水，家里有老人孩子，什么时候恢复", "说好的几点来水，怎么还没来", "水龙头一点水都没有"]
@@ -59,16 +58,21 @@ def seed_outages(*, seed: int = 2026, log=print) -> None:
     # S10: emergency, a burst main 5 h ago; first expected back in 4 h, extended to 06:00 tomorrow.
     burst_at = now - timedelta(hours=5)
     repair = Subject.objects.get(code="burst_main")
-    with _at(burst_at + timedelta(minutes=10)):
-        order = order_create(actor=operators[0], request_type=RequestType.objects.get(code="repair"), subject=repair,
-                             title=f"{burst_c.name}附近主管道爆管", description="路面大量冒水，疑似DN300主管爆管",
-                             community=burst_c, contact_phone="13905330000",
-                             unit=_repair_centre(burst_c))
+    reporter = (AccountPhone.objects.filter(account__premise__community=burst_c, position=0)
+                .select_related("account__premise").order_by("account_id").first())
+    with _at(burst_at + timedelta(minutes=10)):  # the first caller reports it: an emergency order at once
+        report = call_create_order(
+            actor=operators[0], caller_number=reporter.number, account=reporter.account,
+            request_type=RequestType.objects.get(code="repair"), subject=repair,
+            summary="小区门口路面大量冒水，疑似主管道爆管，家里已经没水", title=f"{burst_c.name}附近主管道爆管",
+            community=burst_c, unit=_repair_centre(burst_c), ringing_at=burst_at + timedelta(minutes=8))
+    order = report.work_order
     with _at(burst_at + timedelta(minutes=40)):
         burst = services.outage_announce(
             actor=coordinator, kind="emergency", reason="DN300供水主管爆管抢修", starts_at=burst_at + timedelta(minutes=20),
             expected_restore_at=burst_at + timedelta(hours=4), area=Area(communities=[burst_c]), orders=[order],
             affects_hydrants=True)
+        services.link_call(actor=coordinator, call=report, outage=burst)  # the report that found it
     tomorrow_six = timezone.make_aware(datetime.combine((now + timedelta(days=1)).date(), time(6, 0)))
     with _at(now - timedelta(minutes=75)):
         services.outage_extend(actor=coordinator, outage=burst, expected_restore_at=tomorrow_six,

@@ -54,7 +54,7 @@ class Message(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices,
                               default=MessageStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
+    next_attempt_at = models.DateTimeField(_("next attempt"))  # while claimed: when the claim expires
     # A worker that claims a message holds it until then; a killed worker's claims expire.
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
@@ -68,7 +68,7 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         indexes = [
             # The worker's queue: only the undelivered rows are indexed.
-            models.Index(fields=["next_attempt_at"], name="message_due",
+            models.Index(fields=["next_attempt_at", "id"], name="message_due",
                          condition=Q(status__in=["pending", "sending"])),
             models.Index(fields=["topic", "status"], name="message_topic"),
         ]

@@ -94,6 +94,7 @@ def enqueue_many(messages: list[Outgoing], *, fresh: bool = False) -> int:
 
     ``fresh``: every key names an event created in this transaction, so none can exist yet and the
     rows are written by the bulk path (COPY on PostgreSQL: 50,000 notices in well under a second)."""
+    messages = list({m.key[:120]: m for m in messages}.values())  # one message per key
     if not messages:
         return 0
     now = timezone.now()
@@ -122,11 +123,27 @@ def enqueue(**kwargs) -> int:
     return enqueue_many([Outgoing(**kwargs)])
 
 
+_last_kick = 0.0
+
+
 def _kick() -> None:
+    """Queue a delivery after a commit that wrote messages: at most one a second from this process,
+    a second later (a busy second's messages go together; a delivery runs until nothing is due)."""
+    import time
+
     from hotline.notify.tasks import deliver_outbox_now
 
+    global _last_kick
+    if time.monotonic() - _last_kick < 1.0:
+        return
+    _last_kick = time.monotonic()
     try:
-        deliver_outbox_now()
+        from huey.contrib.djhuey import HUEY
+
+        if HUEY.immediate:  # QUEUE_IMMEDIATE (tests, debugging): tasks run inline, a delay would never come
+            deliver_outbox_now()
+        else:
+            deliver_outbox_now.schedule(delay=1)
     except Exception:  # the queue is down: the periodic task delivers within a minute
         import logging
 
@@ -151,59 +168,77 @@ class Delivery:
 
 
 def _due(now: datetime) -> Q:
-    return (Q(status=MessageStatus.PENDING, next_attempt_at__lte=now)
-            | Q(status=MessageStatus.SENDING, claimed_until__lt=now))
+    # A claimed message's next attempt is when its claim expires: one condition, one index range.
+    return Q(status__in=[MessageStatus.PENDING, MessageStatus.SENDING], next_attempt_at__lte=now)
 
 
 def claim(*, limit: int, now: datetime | None = None) -> list[Message]:
     """Take up to ``limit`` due messages for this worker (an attempt each)."""
     now = now or timezone.now()
     with transaction.atomic():
-        rows = Message.objects.filter(_due(now)).order_by("id")
+        rows = Message.objects.filter(_due(now)).order_by("next_attempt_at", "id")
         if connection.vendor == "postgresql":
             rows = rows.select_for_update(skip_locked=True)
         claimed = list(rows.only("id", "channel", "recipient", "text", "idempotency_key", "attempts")[:limit])
         if claimed:
             until = now + timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
             Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
-                status=MessageStatus.SENDING, claimed_until=until, attempts=F("attempts") + 1)
+                status=MessageStatus.SENDING, claimed_until=until, next_attempt_at=until, attempts=F("attempts") + 1)
             for m in claimed:
                 m.attempts += 1
     return claimed
 
 
 def deliver(messages: list[Message], *, gateway, now=None) -> Delivery:
-    """Send claimed messages one by one and record each result as soon as it is known."""
+    """Send claimed messages one by one and record each result as soon as it is known.
+
+    A batch that outlasts most of its claim (a slow gateway) stops and hands the rest back, rather
+    than send messages that another worker may already have re-claimed. Only results recorded under
+    our claim are counted."""
+    import time
+
     result = Delivery()
-    for message in messages:
+    deadline = time.monotonic() + settings.OUTBOX_CLAIM_SECONDS * 0.8
+    for i, message in enumerate(messages):
+        if now is None and time.monotonic() > deadline:
+            _release(messages[i:])
+            break
         try:
             gateway_id = gateway.send(key=message.idempotency_key, to=message.recipient, text=message.text,
                                       channel=message.channel)
-        except TemporaryError as exc:
+        except PermanentError as exc:
+            if _record(message, status=MessageStatus.FAILED, last_error=str(exc)[:300]):
+                result.failed += 1
+            result.errors.append(str(exc)[:200])
+        except Exception as exc:  # TemporaryError, or a gateway bug: try again later, never stall the batch
+            error = str(exc) if isinstance(exc, TemporaryError) else f"{type(exc).__name__}: {exc}"
             at = now or timezone.now()
             if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                _record(message, status=MessageStatus.FAILED, last_error=str(exc)[:300])
-                result.failed += 1
-            else:
-                _record(message, status=MessageStatus.PENDING, last_error=str(exc)[:300],
-                        next_attempt_at=at + backoff(message.attempts))
+                if _record(message, status=MessageStatus.FAILED, last_error=error[:300]):
+                    result.failed += 1
+            elif _record(message, status=MessageStatus.PENDING, last_error=error[:300],
+                         next_attempt_at=at + backoff(message.attempts)):
                 result.retried += 1
-            result.errors.append(str(exc)[:200])
-        except PermanentError as exc:
-            _record(message, status=MessageStatus.FAILED, last_error=str(exc)[:300])
-            result.failed += 1
-            result.errors.append(str(exc)[:200])
+            result.errors.append(error[:200])
         else:
-            _record(message, status=MessageStatus.SENT, gateway_id=gateway_id, sent_at=now or timezone.now(),
-                    last_error="")
-            result.sent += 1
+            if _record(message, status=MessageStatus.SENT, gateway_id=gateway_id, sent_at=now or timezone.now(),
+                       last_error=""):
+                result.sent += 1
     return result
 
 
-def _record(message: Message, **values) -> None:
+def _record(message: Message, **values) -> int:
     # Only while our claim stands: a message another worker re-claimed after ours expired is theirs.
-    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts).update(
+    return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts).update(
         claimed_until=None, **values)
+
+
+def _release(messages: list[Message]) -> None:
+    """Hand back claimed messages not tried (their attempt did not happen)."""
+    for message in messages:
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts).update(
+            status=MessageStatus.PENDING, claimed_until=None, next_attempt_at=timezone.now(),
+            attempts=message.attempts - 1)
 
 
 def deliver_due(*, gateway=None, batch: int | None = None, max_messages: int | None = None,
@@ -245,11 +280,14 @@ def outbox_counts(topic: str | None = None) -> dict[str, int]:
 def retry_failed(*, actor, message: Message) -> Message:
     """An admin sends a failed message again (after fixing the gateway or the number)."""
     require_perm(actor, Perm.NOTIFY_MANAGE)
-    if message.status != MessageStatus.FAILED:
-        raise ValidationError(_("Only a failed message can be sent again."))
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.PENDING, next_attempt_at=timezone.now(),
-                                                 attempts=0, last_error="")
-    audit(actor=actor, action="message.retried", target=message)
+    with transaction.atomic():
+        # Conditional on the status in the database, not on the (possibly stale) instance: a second
+        # click must not put back a message a worker is already sending again.
+        retried = Message.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
+            status=MessageStatus.PENDING, next_attempt_at=timezone.now(), attempts=0, last_error="")
+        if not retried:
+            raise ValidationError(_("Only a failed message can be sent again."))
+        audit(actor=actor, action="message.retried", target=message)
     if settings.OUTBOX_DELIVER_ON_COMMIT:
         transaction.on_commit(_kick)
     message.refresh_from_db()

@@ -148,15 +148,17 @@ def outage_list(request, status: str = "current", q: str = "", limit: int = Quer
 
 @router.post("/outages/preview", response=PreviewOut, summary="What announcing would send, and to how many")
 def outage_preview(request, payload: OutageIn):
+    require_perm(request.user, Perm.OUTAGE_MANAGE)  # before the input is looked at
     preview = services.outage_preview(
         actor=request.user, kind=payload.kind, reason=payload.reason, starts_at=payload.starts_at,
         expected_restore_at=payload.expected_restore_at, area=Area.from_ids(**payload.area.dict()),
-        affects_hydrants=payload.affects_hydrants, supply_point=payload.supply_point)
+        affects_hydrants=payload.affects_hydrants, supply_point=payload.supply_point, area_text=payload.area_text)
     return {**preview.__dict__, "problems": [p.__dict__ for p in preview.problems]}
 
 
 @router.post("/outages", response={201: OutageDetailOut}, summary="Announce an outage (notifies everyone affected)")
 def outage_announce(request, payload: OutageIn):
+    require_perm(request.user, Perm.OUTAGE_MANAGE)  # before the input is looked at
     outage = services.outage_announce(
         actor=request.user, kind=payload.kind, reason=payload.reason, starts_at=payload.starts_at,
         expected_restore_at=payload.expected_restore_at, area=Area.from_ids(**payload.area.dict()),

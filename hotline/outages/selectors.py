@@ -77,7 +77,7 @@ def public_outages(*, q: str = "", now: datetime | None = None) -> list[dict]:
             else OutageStatus.ACTIVE,
             "status_display": (outage.get_status_display() if not (
                 outage.status == OutageStatus.SCHEDULED and outage.starts_at <= now)
-                else OutageStatus.ACTIVE.label),
+                else str(OutageStatus.ACTIVE.label)),
             "area": outage.area_text, "communities": names[:50], "roads": roads[:20], "reason": outage.reason,
             "starts_at": outage.starts_at, "expected_restore_at": outage.expected_restore_at,
             "restored_at": outage.restored_at, "supply_point": outage.supply_point,
@@ -94,13 +94,12 @@ def outage_surge(outage: Outage, *, bucket_minutes: int = 15) -> dict:
     times = list(outage.calls.order_by("ringing_at").values_list("ringing_at", flat=True))
     buckets: Counter = Counter()
     size = timedelta(minutes=bucket_minutes)
+    # Periods counted from the local midnight of the first call: every call falls in a period of the
+    # series, whatever the size (45 or 90 minutes divide no hour).
+    origin = timezone.localtime(times[0]).replace(hour=0, minute=0, second=0, microsecond=0) if times else None
     for at in times:
         local = timezone.localtime(at)
-        start = local.replace(minute=(local.minute // bucket_minutes) * bucket_minutes if bucket_minutes < 60
-                              else 0, second=0, microsecond=0)
-        if bucket_minutes >= 60:
-            start = start.replace(hour=(start.hour // (bucket_minutes // 60)) * (bucket_minutes // 60))
-        buckets[start] += 1
+        buckets[origin + (local - origin) // size * size] += 1
     series = []
     if buckets:
         at, last = min(buckets), max(buckets)
@@ -159,13 +158,24 @@ def call_surges(*, minutes: int = 60, now: datetime | None = None) -> list[Surge
         usual = dict(Call.objects.filter(ringing_at__gte=base_from, ringing_at__lt=since,
                                          account__premise__community_id__in=list(candidates))
                      .values_list("account__premise__community_id").annotate(n=Count("id")).order_by())
-        names = dict(Community.objects.filter(pk__in=list(candidates)).values_list("pk", "name"))
+        places = {pk: (name, district_id) for pk, name, district_id in
+                  Community.objects.filter(pk__in=list(candidates)).values_list("pk", "name", "district_id")}
+        names = {pk: name for pk, (name, _district) in places.items()}
         current = current_outages(now)
+        # An outage covers the community when it names it, one of its buildings, or its district.
+        from hotline.customers.models import Building
+
+        of_building = dict(Building.objects.filter(
+            pk__in=[a.building_id for o in current for a in o.areas.all() if a.building_id])
+            .values_list("pk", "community_id"))
         for cid, n in candidates.items():
             level = usual.get(cid, 0) / windows
             if n >= FACTOR * max(level, 0.5):
+                district_id = places.get(cid, ("", None))[1]
                 covering = [o for o in current
-                            if any(a.community_id == cid for a in o.areas.all())]
+                            if any(a.community_id == cid or (a.district_id and a.district_id == district_id)
+                                   or (a.building_id and of_building.get(a.building_id) == cid)
+                                   for a in o.areas.all())]
                 surges.append(Surge("community", cid, names.get(cid, ""), n, round(level, 2),
                                     covering[0] if covering else None))
 

@@ -23,7 +23,13 @@ from hotline.notify.models import Channel
 from hotline.notify.services import Outgoing, enqueue_many, is_mobile, render
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.outages.models import (
-    CURRENT_STATUSES, Outage, OutageArea, OutageEvent, OutageEventKind, OutageKind, OutageStatus,
+    CURRENT_STATUSES,
+    Outage,
+    OutageArea,
+    OutageEvent,
+    OutageEventKind,
+    OutageKind,
+    OutageStatus,
 )
 
 NOTICE_HOURS = 24  # a planned outage is announced this long before it starts ...
@@ -231,12 +237,15 @@ class Preview:
 
 
 def outage_preview(*, actor, kind: str, reason: str, starts_at: datetime, expected_restore_at: datetime,
-                   area: Area, affects_hydrants: bool = False, supply_point: str = "") -> Preview:
+                   area: Area, affects_hydrants: bool = False, supply_point: str = "",
+                   area_text: str = "") -> Preview:
     """What announcing would send, and to how many, before anything is written."""
     require_perm(actor, Perm.OUTAGE_MANAGE)
     _check(kind=kind, reason=reason, starts_at=starts_at, expected_restore_at=expected_restore_at, area=area)
-    sample = Outage(number="TS…", kind=kind, reason=reason.strip(), area_text=area.text()[:300],
-                    starts_at=starts_at, expected_restore_at=expected_restore_at, supply_point=supply_point)
+    sample = Outage(number="TS…", kind=kind, reason=reason.strip()[:200],
+                    area_text=((area_text or "").strip() or area.text())[:300],
+                    starts_at=starts_at, expected_restore_at=expected_restore_at,
+                    supply_point=supply_point.strip()[:200])
     context = message_context(sample)
     communities = area.all_communities()
     first = next((c for c in communities if c.property_phone.strip()), None)
@@ -334,6 +343,7 @@ def _save(outage: Outage, locked: Outage, *, actor, kind: str, note: str = "", d
 def outage_extend(*, actor, outage: Outage, expected_restore_at: datetime, reason: str,
                   version: int | None = None) -> Outage:
     """延期: a new expected restore time, announced once to everyone affected (S10)."""
+    require_perm(actor, Perm.OUTAGE_MANAGE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for the extension."), fields={"reason": _("This field is required.")})
@@ -357,6 +367,7 @@ def outage_extend(*, actor, outage: Outage, expected_restore_at: datetime, reaso
 def outage_restore(*, actor, outage: Outage, restored_at: datetime | None = None, note: str = "",
                    version: int | None = None) -> Outage:
     """Water is back: the outage is closed with its actual time and everyone is told."""
+    require_perm(actor, Perm.OUTAGE_MANAGE)
     now = timezone.now()
     restored_at = restored_at or now
     if restored_at > now + timedelta(minutes=5):
@@ -379,6 +390,7 @@ def outage_restore(*, actor, outage: Outage, restored_at: datetime | None = None
 
 def outage_cancel(*, actor, outage: Outage, reason: str, version: int | None = None) -> Outage:
     """A scheduled outage that will not happen; those notified are told it is off."""
+    require_perm(actor, Perm.OUTAGE_MANAGE)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for cancelling."), fields={"reason": _("This field is required.")})
@@ -476,7 +488,7 @@ def link_call(*, actor, call, outage: Outage):
     """The caller asks about this outage: the call is logged against it (one click)."""
     from hotline.calls.models import Outcome
 
-    require_perm(actor, Perm.CALL_LOG)
+    require_perm(actor, Perm.OUTAGE_LINK_CALLS)
     with transaction.atomic():
         call.outage = outage
         if call.outcome == Outcome.ANSWERED:

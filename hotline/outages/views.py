@@ -76,7 +76,8 @@ def outage_new(request):
                     preview = services.outage_preview(
                         actor=request.user, kind=d["kind"], reason=d["reason"], starts_at=d["starts_at"],
                         expected_restore_at=d["expected_restore_at"], area=area,
-                        affects_hydrants=d["affects_hydrants"], supply_point=d["supply_point"])
+                        affects_hydrants=d["affects_hydrants"], supply_point=d["supply_point"],
+                        area_text=d["area_text"])
                     status = 200
                 else:
                     orders = _orders(request.user, form.order_numbers())
@@ -95,8 +96,10 @@ def outage_new(request):
                 raise
             except DomainError as exc:
                 f.add_domain_error(form, exc)
-        template = "outages/_preview.html" if request.htmx and preview is not None else "outages/new.html"
-        return render(request, template, {"form": form, "preview": preview, "chosen": _chosen(form)}, status=status)
+        context = {"form": form, "preview": preview, "chosen": _chosen(form)}
+        if request.htmx:  # the card, or what is wrong: htmx swaps only a 2xx answer into the page
+            return render(request, "outages/_preview.html", context)
+        return render(request, "outages/new.html", context, status=status)
     initial = {}
     if request.GET.get("community", "").isdigit():
         initial["communities"] = [int(request.GET["community"])]

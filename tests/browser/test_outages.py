@@ -306,7 +306,8 @@ def test_s10_emergency_outage_extended_once_and_the_surge_linked_in_one_click(
     assert local(burst.expected_restore_at).strftime("%H:%M") == "06:00"
     assert page.locator("#linked-calls").inner_text().strip() == str(linked)
     assert page.locator("#surge-chart > div").count() >= 2
-    assert timeline(page) == ["announced", "extended"]
+    # The demo names a water supply point (an update) when the extended outage lasts beyond 24 h.
+    assert [k for k in timeline(page) if k != "updated"] == ["announced", "extended"]
     snap("emergency-outage")
 
     # 延期: the repair needs four more hours.
@@ -325,7 +326,7 @@ def test_s10_emergency_outage_extended_once_and_the_surge_linked_in_one_click(
     assert event.kind == "extended" and event.notified > 0
     assert notices_waiting(burst) == before + event.notified, "announced once: one notice per recipient"
     assert str(event.notified) in page.locator(".alert-success").inner_text()
-    assert timeline(page) == ["announced", "extended", "extended"]
+    assert [k for k in timeline(page) if k != "updated"] == ["announced", "extended", "extended"]
     latest = page.locator("#timeline > li").last
     assert f"{as_public(new_restore - timedelta(hours=4))} → {as_public(new_restore)}" in latest.inner_text()
     assert str(event.notified) in latest.inner_text()

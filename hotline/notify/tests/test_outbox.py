@@ -17,8 +17,7 @@ from django.utils import timezone
 from hotline.core.errors import PermissionDeniedError, ValidationError
 from hotline.core.models import AuditEvent
 from hotline.notify.models import Channel, Message, MessageStatus
-from hotline.notify.services import (backoff, deliver_due, enqueue, enqueue_many, outbox_counts,
-                                     retry_failed)
+from hotline.notify.services import backoff, claim, deliver_due, enqueue, enqueue_many, outbox_counts, retry_failed
 
 from .conftest import outgoing
 
@@ -211,12 +210,19 @@ def test_after_the_last_attempt_a_temporary_error_fails(db, settings, fake, gate
     row.refresh_from_db()
     assert row.status == MessageStatus.FAILED
 
+    second_click = Message.objects.get(pk=row.pk)  # the same page, clicked twice
     row = retry_failed(actor=admin_user, message=row)
     assert row.status == MessageStatus.PENDING and row.attempts == 0 and row.last_error == ""
-    assert AuditEvent.objects.filter(action="message.retried", target_id=str(row.pk), actor=admin_user).exists()
-    assert deliver_due(gateway=gateway).sent == 1
+    assert claim(limit=1)[0].pk == row.pk  # a worker is sending it …
+    with pytest.raises(ValidationError):  # … so the second click does not put it back
+        retry_failed(actor=admin_user, message=second_click)
     row.refresh_from_db()
-    assert row.status == MessageStatus.SENT and row.attempts == 1 and len(fake.delivered) == 1
+    assert row.status == MessageStatus.SENDING and row.attempts == 1
+    assert AuditEvent.objects.filter(action="message.retried", target_id=str(row.pk), actor=admin_user).count() == 1
+    Message.objects.filter(pk=row.pk).update(claimed_until=timezone.now(), next_attempt_at=timezone.now())  # died
+    assert deliver_due(gateway=gateway, now=timezone.now() + timedelta(seconds=1)).sent == 1
+    row.refresh_from_db()
+    assert row.status == MessageStatus.SENT and row.attempts == 2 and len(fake.delivered) == 1
 
     with pytest.raises(ValidationError):  # only a failed message can be sent again
         retry_failed(actor=admin_user, message=row)
@@ -254,13 +260,19 @@ def test_deliver_outbox_max(db, configured):
 def test_deliver_outbox_keeps_going_until_interrupted(db, configured):
     enqueue_many(outgoing(3))
 
+    finished = threading.Event()
+
     def interrupt():
         if configured.wait_for(3, timeout=10):
-            threading.Event().wait(0.3)  # the worker is idle by now, waiting for more
-        os.kill(os.getpid(), signal.SIGINT)
+            finished.wait(0.3)  # the worker is idle by now, waiting for more
+        if not finished.is_set():  # (its handler is in place: it delivered, or it is still running)
+            os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=interrupt, daemon=True).start()
-    out, _ = run_command()
+    try:
+        out, _ = run_command()
+    finally:
+        finished.set()
 
     assert "total: sent 3, retried 0, failed 0" in out
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back

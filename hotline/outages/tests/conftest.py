@@ -55,11 +55,52 @@ def announce(people, area):
         now = timezone.now()
         fields = {"kind": "emergency", "reason": "DN300供水管道爆管抢修", "starts_at": now - timedelta(minutes=30),
                   "expected_restore_at": now + timedelta(hours=4), "area": area}
+        actor = extra.pop("actor", people["coordinator"])
         fields.update(extra)
-        return outage_announce(actor=extra.pop("actor", people["coordinator"]), **fields)
+        return outage_announce(actor=actor, **fields)
 
     return make
 
 
 def building(city, community: str, name: str) -> Building:
     return Building.objects.get(community=city[community], name=f"{name}号楼")
+
+
+def client_for(user=None):
+    """A test client logged in as ``user`` (anonymous without one)."""
+    from django.test import Client
+
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def work_order(people, city):
+    """An order about the burst behind the outage, created by an operator (not dispatched)."""
+    from hotline.workorders.models import RequestType, Subject
+    from hotline.workorders.services import order_create
+
+    operator = people["operator"]
+    return order_create(actor=operator, request_type=RequestType.objects.get(code="repair"),
+                        subject=Subject.objects.get(code="burst_main"), title="幸福家园北门主管爆裂",
+                        community=city["幸福家园"], contact_phone="13805331234", address="幸福家园北门")
+
+
+@pytest.fixture
+def log_call(people):
+    """Log a call from an account of the city (as the operator), by account number."""
+    from hotline.calls.services import call_log
+    from hotline.customers.models import Account
+    from hotline.workorders.models import Subject
+
+    def log(account_no: str, *, subject: str = "no_water", minutes_ago: float = 5, actor=None, **extra):
+        account = Account.objects.get(account_no=account_no)
+        fields = {"caller_number": account.phones.order_by("position")[0].number, "account": account, "summary": "家里没水了",
+                  "subject": Subject.objects.get(code=subject),
+                  "ringing_at": timezone.now() - timedelta(minutes=minutes_ago)}
+        fields.update(extra)
+        return call_log(actor=actor or people["operator"], **fields)
+
+    return log
