@@ -90,11 +90,12 @@ def import_rows(db):
 def _fresh_reference_data():
     """Each test starts from the reference data of its own database state (tests roll back without
     the signals that would drop the per-process snapshot)."""
+    from hotline.notify.services import forget_templates
     from hotline.org.services import forget_checked_tokens
     from hotline.workorders import reference
 
-    reference.clear()
-    forget_checked_tokens()
+    for forget in (reference.clear, forget_checked_tokens, forget_templates):
+        forget()
     yield
-    reference.clear()
-    forget_checked_tokens()
+    for forget in (reference.clear, forget_checked_tokens, forget_templates):
+        forget()

@@ -47,12 +47,39 @@ class _Blank(dict):
         return ""
 
 
+# code -> text, read once per process (a screen pop renders the answer script; an announcement renders
+# a notice per community). Dropped when a template is saved in this process; other processes read
+# the templates again after REFERENCE_CACHE_SECONDS.
+_texts: dict[str, str] = {}
+_texts_loaded = 0.0
+
+
+def forget_templates(**_kwargs) -> None:
+    global _texts_loaded
+    _texts.clear()
+    _texts_loaded = 0.0
+
+
+def _template_text(code: str) -> str | None:
+    import time
+
+    global _texts_loaded
+    if not _texts_loaded or time.monotonic() - _texts_loaded > settings.REFERENCE_CACHE_SECONDS:
+        texts = dict(MessageTemplate.objects.values_list("code", "text"))
+        if settings.REFERENCE_CACHE_SECONDS <= 0:
+            return texts.get(code)
+        _texts.clear()
+        _texts.update(texts)
+        _texts_loaded = time.monotonic()
+    return _texts.get(code)
+
+
 def render(code: str, context: dict) -> str:
     """The template's text with its placeholders filled (a missing value renders as blank)."""
-    template = MessageTemplate.objects.filter(code=code).first()
-    if template is None:
+    text = _template_text(code)
+    if text is None:
         raise NotFoundError(_("There is no message template “%(code)s”.") % {"code": code})
-    return template.text.format_map(_Blank({k: "" if v is None else v for k, v in context.items()}))
+    return text.format_map(_Blank({k: "" if v is None else v for k, v in context.items()}))
 
 
 def template_update(*, actor, template: MessageTemplate, text: str) -> MessageTemplate:
@@ -72,6 +99,7 @@ def template_update(*, actor, template: MessageTemplate, text: str) -> MessageTe
         before = template.text
         template.text = text
         template.save(update_fields=["text", "updated_at"])
+        transaction.on_commit(forget_templates)
         audit(actor=actor, action="template.updated", target=template, code=template.code, before=before)
     return template
 
