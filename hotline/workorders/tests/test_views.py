@@ -158,6 +158,20 @@ def test_the_list_opens_on_the_open_orders_with_counts_per_status(client, people
     assert done.number in page and open_order.number not in page
 
 
+def test_the_list_shows_deadlines_late_left_or_none(client, people, make_order):
+    late, due, undispatched = make_order(), make_order(), make_order(unit=None)
+    now = timezone.now()
+    WorkOrder.objects.filter(pk=late.pk).update(resolve_due=now - timedelta(hours=3))
+    WorkOrder.objects.filter(pk=due.pk).update(resolve_due=now + timedelta(hours=5))
+    client.force_login(people["operator"])
+    page = client.get("/orders/?status=open").content.decode()
+    rows = {n: page.split(f'id="row-{n}"')[1].split("</tr>")[0] for n in (late.number, due.number,
+                                                                          undispatched.number)}
+    assert "due-overdue" in rows[late.number] and "3" in rows[late.number]
+    assert "due-left" in rows[due.number] and "due-overdue" not in rows[due.number]
+    assert "—" in rows[undispatched.number] and "due-" not in rows[undispatched.number]
+
+
 def test_unit_staff_see_only_their_units_orders(client, people, make_order):
     ours = make_order()
     theirs = make_order(unit=people["east"], title="东城的")
