@@ -26,13 +26,13 @@ def next_order_number(prefix: str = "GD") -> str:
     """The next number of the day for ``prefix`` (GD work orders, TS outages: each its own counter)."""
     day = timezone.localdate().strftime("%Y%m%d")
     key = day if prefix == "GD" else f"{prefix}{day}"
-    with transaction.atomic(savepoint=False):
-        last = _increment(key)
-        if last is None:
-            try:
-                with transaction.atomic():
-                    OrderSequence.objects.create(day=key, last=1)
-                last = 1
-            except IntegrityError:  # another transaction created the day's row first
-                last = _increment(key)
+    # Outside a transaction the UPDATE commits by itself (autocommit): one round trip, no BEGIN/COMMIT.
+    last = _increment(key)
+    if last is None:
+        try:
+            with transaction.atomic():
+                OrderSequence.objects.create(day=key, last=1)
+            last = 1
+        except IntegrityError:  # another transaction created the day's row first
+            last = _increment(key)
     return f"{prefix}{day}{last:05d}"

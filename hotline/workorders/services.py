@@ -168,7 +168,8 @@ SMS_LEVELS = {AlertLevel.URGE, AlertLevel.ESCALATION, AlertLevel.MANUAL}
 def _alert(order: WorkOrder, level: int, message: str, *, user=None) -> None:
     if not order.unit_id:
         return
-    alert = Alert.objects.create(unit_id=order.unit_id, user=user, order=order, level=level, message=message[:200])
+    alert = Alert(unit_id=order.unit_id, user=user, order=order, level=level, message=message[:200])
+    alert.save(force_insert=True)
     if level in SMS_LEVELS or (level == AlertLevel.NEW_ORDER and order.urgency == Urgency.EMERGENCY):
         _staff_sms(order, alert, user)
 
@@ -243,7 +244,7 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
             order.sla_next_at = sla.next_urge(order)
             events.append(WorkOrderEvent(at=now, actor=actor, kind=EventKind.DISPATCHED, from_status=Status.NEW,
                                          to_status=Status.DISPATCHED, unit=unit, data={"unit": unit.name}))
-        order.save()
+        order.save(force_insert=True)
         for event in events:
             event.order = order
         WorkOrderEvent.objects.bulk_create(events)
