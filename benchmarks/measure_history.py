@@ -488,7 +488,10 @@ def concurrency(*, admin, operator, duration: float, clients: int = 4, workers: 
                 "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"})
     server_log = data_dir / "gunicorn.log"
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--threads", str(threads), "--error-logfile", str(server_log)]
+           "--threads", str(threads), "--error-logfile", str(server_log),
+           # Each worker holds at most its share of the clients' keep-alive connections: started together,
+           # they otherwise may all land on one worker (one process, one core) while the other idles.
+           "--worker-connections", str(max(1, -(-clients // workers)))]
     accounts_file = data_dir / "load-accounts.json"
     accounts_file.write_text(json.dumps(Samples(11).accounts_in_communities(5000)))
     max_id = WorkOrder.objects.order_by("-id").values_list("id", flat=True).first() or 0
