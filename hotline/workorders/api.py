@@ -8,7 +8,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from hotline.core.errors import NotFoundError, ValidationError
-from hotline.customers.models import Account, Community
+from hotline.customers.models import Community
 from hotline.customers.selectors import phone_display
 from hotline.org.models import Unit
 from hotline.workorders import selectors, services
@@ -251,14 +251,13 @@ def order_list(request, params: Query[OrderListIn]):
 
 @router.post("/orders", response={201: OrderOut}, summary="Create (receive) an order")
 def order_create(request, payload: OrderIn):
+    from hotline.customers.selectors import account_with_premise
     from hotline.workorders.assignment import default_unit
 
     subject = _by_code(Subject, payload.subject, "subject")
     account = None
     if payload.account_no:
-        # [:1], not .first(): no ORDER BY to compile on the hottest path of the API.
-        account = next(iter(Account.objects.select_related("premise__community").filter(
-            account_no=payload.account_no.upper())[:1]), None)
+        account = account_with_premise(payload.account_no.upper())  # the hottest path of the API
         if account is None:
             raise ValidationError(fields={"account_no": "Unknown account number."})
     community = Community.objects.filter(pk=payload.community_id).first() if payload.community_id else None
