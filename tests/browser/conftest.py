@@ -26,6 +26,36 @@ from tests.browser.helpers import DESKTOP, submit_login
 # ORM calls from the test body and fixtures (SynchronousOnlyOperation). Tests are synchronous code.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+
+def _serialise_live_server_on_sqlite() -> None:
+    """The live server answers each browser connection in its own thread, and on SQLite every thread
+    shares the test's one in-memory connection, which is not safe to use concurrently (two thumbnails
+    loading at once gave "bad parameter or other API misuse"). On SQLite the application runs one
+    request at a time; PostgreSQL keeps the threads' concurrency."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test import testcases
+
+    class SerialAppServer(ThreadedWSGIServer):
+        def set_app(self, application):
+            from django.db import connection
+
+            if connection.vendor != "sqlite":
+                return super().set_app(application)
+            lock = threading.Lock()
+
+            def serial(environ, start_response):
+                with lock:
+                    return application(environ, start_response)
+
+            return super().set_app(serial)
+
+    testcases.LiveServerThread.server_class = SerialAppServer
+
+
+_serialise_live_server_on_sqlite()
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
