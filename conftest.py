@@ -16,9 +16,8 @@ def catalogue(db):
     (live server, threads) flushes the database afterwards, so tests that need them ask for them."""
     from django.apps import apps
 
-    from hotline.workorders import catalogue as default_catalogue
-
     from hotline.notify import catalogue as default_templates
+    from hotline.workorders import catalogue as default_catalogue
 
     if not apps.get_model("workorders", "Subject").objects.exists():
         default_catalogue.load(apps)
