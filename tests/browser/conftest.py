@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import DESKTOP, submit_login
+from tests.browser.helpers import DESKTOP, submit_login, wait_for_transitions
 
 # Playwright's sync API runs an asyncio event loop in the main thread; Django would then refuse
 # ORM calls from the test body and fixtures (SynchronousOnlyOperation). Tests are synchronous code.
@@ -197,3 +197,69 @@ def login(page, base_url, demo):
         page.wait_for_url(f"{base_url}/")
 
     return do
+
+
+@pytest.fixture
+def snap(page, shot):
+    """``shot`` once the page is still (no collapse opening, no transition running)."""
+
+    def take(name: str, *, full_page: bool = True):
+        wait_for_transitions(page)
+        return shot(name, full_page=full_page)
+
+    return take
+
+
+@pytest.fixture
+def shoot(request):
+    """shoot(page, "dispatcher", "queue"): a screenshot of a page other than the test's ``page``, saved as
+    ``<test>--<who>-<nn>-<step>.png`` (numbered per ``who``)."""
+    test_name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    counters: dict[str, int] = {}
+
+    def take(page, who: str, name: str, *, full_page: bool = True):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        wait_for_transitions(page)
+        counters[who] = counters.get(who, 0) + 1
+        path = SCREENSHOTS / f"{test_name}--{who}-{counters[who]:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
+
+
+@dataclass
+class Person:
+    page: object
+    shot: object  # shot("step") saves a screenshot of this person's page
+
+
+@pytest.fixture
+def person(browser, base_url, demo, shoot):
+    """person("dispatcher", viewport=PHONE): a second person in their own browser context, logged in;
+    person(None, viewport=PHONE) is a member of the public (no login). Their JavaScript errors fail
+    the test."""
+    opened: list[tuple[object, list[str]]] = []
+
+    def open_as(username: str | None, *, viewport: dict = DESKTOP) -> Person:
+        mobile = viewport["width"] < 576
+        ctx = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  is_mobile=mobile, has_touch=mobile)
+        ctx.set_default_timeout(TIMEOUT_MS)
+        ctx.set_default_navigation_timeout(TIMEOUT_MS)
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        opened.append((ctx, errors))
+        if username:
+            page.goto(f"{base_url}/login/")
+            submit_login(page, username, demo.password)
+            page.wait_for_url(f"{base_url}/")
+        who = username or "public"
+        return Person(page, lambda name, **kw: shoot(page, who, name, **kw))
+
+    yield open_as
+    for ctx, _errors in opened:
+        ctx.close()
+    errors = [e for _ctx, errs in opened for e in errs]
+    assert not errors, f"JavaScript errors on the page: {errors}"

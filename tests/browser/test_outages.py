@@ -15,13 +15,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS
 from tests.browser.helpers import (
-    DESKTOP,
     PHONE,
     assert_no_horizontal_overflow,
     htmx_response,
-    submit_login,
     wait_for_htmx,
     wait_for_transitions,
 )
@@ -122,67 +119,6 @@ def notices_waiting(outage) -> int:
 
 def outage_url(base_url: str, number: str) -> str:
     return f"{base_url}/outages/{number}/"
-
-
-# --- people, each in their own browser ----------------------------------------------------------------
-
-@pytest.fixture
-def snap(page, shot):
-    """``shot`` once the page is still (no collapse opening, no transition running)."""
-
-    def take(name: str, *, full_page: bool = True):
-        wait_for_transitions(page)
-        return shot(name, full_page=full_page)
-
-    return take
-
-
-@dataclass
-class Person:
-    page: object
-    shot: object
-
-
-@pytest.fixture
-def person(browser, base_url, demo, request):
-    """person("coordinator") logs a second person in, in their own browser context; person(None,
-    viewport=PHONE) is a member of the public (no login). ``p.shot("step")`` saves
-    ``<test>--<who>-<nn>-<step>.png``."""
-    test_name = re.sub(r"[^\w.-]+", "_", request.node.name)
-    opened: list[tuple[object, list[str]]] = []
-    counters: dict[str, int] = {}
-
-    def open_as(username: str | None, *, viewport: dict = DESKTOP) -> Person:
-        mobile = viewport["width"] < 576
-        ctx = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  is_mobile=mobile, has_touch=mobile)
-        ctx.set_default_timeout(TIMEOUT_MS)
-        ctx.set_default_navigation_timeout(TIMEOUT_MS)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        opened.append((ctx, errors))
-        if username:
-            page.goto(f"{base_url}/login/")
-            submit_login(page, username, demo.password)
-            page.wait_for_url(f"{base_url}/")
-        who = username or "public"
-
-        def take(name: str, *, full_page: bool = True):
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            wait_for_transitions(page)
-            counters[who] = counters.get(who, 0) + 1
-            path = SCREENSHOTS / f"{test_name}--{who}-{counters[who]:02d}-{name}.png"
-            page.screenshot(path=str(path), full_page=full_page)
-            return path
-
-        return Person(page, take)
-
-    yield open_as
-    for ctx, _errors in opened:
-        ctx.close()
-    errors = [e for _ctx, errs in opened for e in errs]
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def open_action(page, name: str):

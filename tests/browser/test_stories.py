@@ -3,24 +3,20 @@ per story, plus concurrent edits of one order (§6).
 
 Orders that a story does not create through the console are written in setup through the services,
 the way the console writes them. Every person works in their own browser context: the operator in the
-test's ``page`` (screenshots ``<test>--<nn>-<step>.png``), the unit staff through ``sign_in``
+test's ``page`` (screenshots ``<test>--<nn>-<step>.png``), the unit staff through ``person``
 (``<test>--<username>-<nn>-<step>.png``). Screenshots wait until collapses and transitions are done.
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS
 from tests.browser.helpers import (
-    DESKTOP,
     PHONE,
     assert_no_horizontal_overflow,
     htmx_response,
     images_loaded,
-    submit_login,
     timeline_kinds,
     wait_for_htmx,
     wait_for_transitions,
@@ -114,71 +110,6 @@ def order_url(base_url: str, number: str) -> str:
     return f"{base_url}/orders/{number}/"
 
 
-@pytest.fixture
-def snap(page, shot):
-    """``shot`` once the page is still (no collapse opening, no transition running)."""
-
-    def take(name: str, *, full_page: bool = True):
-        wait_for_transitions(page)
-        return shot(name, full_page=full_page)
-
-    return take
-
-
-# --- another person, in their own browser ------------------------------------------------------------
-
-@pytest.fixture
-def shoot(request):
-    """shoot(page, "dispatcher", "queue"): a screenshot of a page other than the test's ``page``, saved as
-    ``<test>--<who>-<nn>-<step>.png`` (numbered per ``who``)."""
-    test_name = re.sub(r"[^\w.-]+", "_", request.node.name)
-    counters: dict[str, int] = {}
-
-    def take(page, who: str, name: str, *, full_page: bool = True):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        wait_for_transitions(page)
-        counters[who] = counters.get(who, 0) + 1
-        path = SCREENSHOTS / f"{test_name}--{who}-{counters[who]:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
-        return path
-
-    return take
-
-
-@dataclass
-class Person:
-    page: object
-    shot: Callable[..., object]
-
-
-@pytest.fixture
-def sign_in(browser, base_url, demo, shoot):
-    """sign_in("dispatcher", viewport=PHONE): a second person in their own browser context, logged in;
-    ``person.shot("step")`` saves ``<test>--<username>-<nn>-<step>.png``."""
-    opened: list[tuple[object, list[str]]] = []
-
-    def open_as(username: str, *, viewport: dict = DESKTOP) -> Person:
-        mobile = viewport["width"] < 576
-        ctx = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  is_mobile=mobile, has_touch=mobile)
-        ctx.set_default_timeout(TIMEOUT_MS)
-        ctx.set_default_navigation_timeout(TIMEOUT_MS)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        opened.append((ctx, errors))
-        page.goto(f"{base_url}/login/")
-        submit_login(page, username, demo.password)
-        page.wait_for_url(f"{base_url}/")
-        return Person(page, lambda name, **kw: shoot(page, username, name, **kw))
-
-    yield open_as
-    for ctx, _errors in opened:
-        ctx.close()
-    errors = [e for _ctx, errs in opened for e in errs]
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
 # --- the call panel ----------------------------------------------------------------------------------
 
 def pop_caller(page, caller: Caller) -> None:
@@ -244,7 +175,7 @@ def test_s2_screen_pop_shows_account_address_and_open_order(page, base_url, cata
 # --- S6 ----------------------------------------------------------------------------------------------
 
 def test_s6_emergency_valve_shutoff_goes_to_repair_centre_which_works_it_on_a_phone(
-        page, base_url, catalogue, demo, login, snap, sign_in, tmp_path):
+        page, base_url, catalogue, demo, login, snap, person, tmp_path):
     from hotline.workorders.models import Status, Urgency
 
     caller = find_caller()
@@ -271,7 +202,7 @@ def test_s6_emergency_valve_shutoff_goes_to_repair_centre_which_works_it_on_a_ph
     number = order.number
 
     # The repair centre's dispatcher, on a phone.
-    dispatcher = sign_in("dispatcher", viewport=PHONE)
+    dispatcher = person("dispatcher", viewport=PHONE)
     phone = dispatcher.page
     phone.goto(f"{base_url}/orders/queue/")
     card = phone.locator(f"#card-{number}")
@@ -358,7 +289,7 @@ def test_s3_satisfied_callback_then_close_and_the_timeline_has_every_step(page, 
     snap("closed-with-timeline")
 
 
-def test_s3_unsatisfied_callback_reopens_order_to_the_unit(page, base_url, catalogue, demo, login, snap, sign_in):
+def test_s3_unsatisfied_callback_reopens_order_to_the_unit(page, base_url, catalogue, demo, login, snap, person):
     from hotline.workorders.models import Satisfaction, Status
 
     order = resolved_order(find_caller())
@@ -378,7 +309,7 @@ def test_s3_unsatisfied_callback_reopens_order_to_the_unit(page, base_url, catal
     assert timeline_kinds(page)[0] == "reopened"
     snap("order-reopened")
 
-    dispatcher = sign_in("dispatcher", viewport=PHONE)
+    dispatcher = person("dispatcher", viewport=PHONE)
     dispatcher.page.goto(f"{base_url}/orders/queue/")
     card = dispatcher.page.locator(f"#card-{order.number}")
     assert card.locator(".status-reopened").is_visible()
@@ -387,14 +318,14 @@ def test_s3_unsatisfied_callback_reopens_order_to_the_unit(page, base_url, catal
 
 
 def test_s3_dispatcher_returns_misrouted_order_and_operator_redispatches(
-        page, base_url, catalogue, demo, login, snap, sign_in):
+        page, base_url, catalogue, demo, login, snap, person):
     from hotline.workorders.models import ReturnReason, Status
 
     # A leak in 东城 sent to the 张店 repair centre by mistake.
     order = new_order(find_caller("dongcheng"), unit_code="zhangdian-repair")
     right_unit = unit("dongcheng-repair")
 
-    dispatcher = sign_in("dispatcher")
+    dispatcher = person("dispatcher")
     desk = dispatcher.page
     desk.goto(f"{base_url}/orders/queue/")
     desk.locator(f'#card-{order.number} a[href="/orders/{order.number}/"]').click()
@@ -541,13 +472,13 @@ def test_s8_caller_from_unknown_number_finds_account_number_by_address(page, bas
 
 # --- concurrent edits ---------------------------------------------------------------------------------
 
-def test_conflict_second_sign_for_from_a_stale_page_is_refused(page, base_url, catalogue, demo, login, snap, sign_in):
+def test_conflict_second_sign_for_from_a_stale_page_is_refused(page, base_url, catalogue, demo, login, snap, person):
     from hotline.workorders.models import Status
 
     order = new_order(find_caller())
     login("dispatcher")
     page.goto(order_url(base_url, order.number))
-    fieldworker = sign_in("fieldworker")
+    fieldworker = person("fieldworker")
     stale = fieldworker.page
     stale.goto(order_url(base_url, order.number))
     assert page.locator("#submit-accept").is_visible() and stale.locator("#submit-accept").is_visible()
