@@ -8,7 +8,6 @@ The figures go to --out as JSON; benchmarks/report.py prints them.
 
 import argparse
 import json
-import math
 import os
 import random
 import statistics
@@ -40,7 +39,7 @@ from hotline.org.models import User  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from history_bulk import HistoryGenerator, check_round_trip  # noqa: E402
-from measure_history import concurrency, measure_history, profile_requests  # noqa: E402
+from measure_history import concurrency, log, measure_history, profile_requests, stats_ms  # noqa: E402
 from measure_outages import measure_outages  # noqa: E402
 
 LIMIT = 20
@@ -60,21 +59,6 @@ KINDS = [
     ("community_room", "community + building/unit/room"),
     ("road_fragment", "road name fragment (2 chars)"),
 ]
-
-
-def log(message: str) -> None:
-    print(f"  [{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def stats_ms(seconds: list[float]) -> dict:
-    ms = sorted(s * 1000 for s in seconds)
-    return {
-        "n": len(ms),
-        "median_ms": round(statistics.median(ms), 2),
-        "p95_ms": round(ms[max(0, math.ceil(0.95 * len(ms)) - 1)], 2),
-        "max_ms": round(ms[-1], 2),
-        "mean_ms": round(statistics.fmean(ms), 2),
-    }
 
 
 # --- database -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from hotline.calls.models import Call
-from hotline.core.errors import NotFoundError, ValidationError
+from hotline.core.errors import ValidationError
 from hotline.org.roles import Perm, require_perm
 from hotline.outages import selectors, services
 from hotline.outages.models import Outage
@@ -122,22 +122,7 @@ def _out(outage: Outage, *, detail: bool = False) -> dict:
 
 
 def _get(request, number: str) -> Outage:
-    require_perm(request.user, Perm.OUTAGE_VIEW)
-    outage = selectors.outage_queryset().filter(number=number.upper()).first()
-    if outage is None:
-        raise NotFoundError()
-    return outage
-
-
-def _orders(request, numbers: list[str]) -> list:
-    from hotline.workorders.selectors import orders_visible_to
-
-    numbers = [n.strip().upper() for n in numbers if n.strip()]
-    found = list(orders_visible_to(request.user).filter(number__in=numbers))
-    missing = sorted(set(numbers) - {o.number for o in found})
-    if missing:
-        raise ValidationError(fields={"orders": f"Unknown orders: {', '.join(missing)}"})
-    return found
+    return selectors.outage_get(actor=request.user, number=number)
 
 
 @router.get("/outages", response=list[OutageOut], summary="Outages (current by default)")
@@ -163,7 +148,7 @@ def outage_announce(request, payload: OutageIn):
         actor=request.user, kind=payload.kind, reason=payload.reason, starts_at=payload.starts_at,
         expected_restore_at=payload.expected_restore_at, area=Area.from_ids(**payload.area.dict()),
         area_text=payload.area_text, affects_hydrants=payload.affects_hydrants, supply_point=payload.supply_point,
-        note=payload.note, orders=_orders(request, payload.orders))
+        note=payload.note, orders=selectors.orders_by_number(actor=request.user, numbers=payload.orders))
     return Status(201, _out(_get(request, outage.number), detail=True))
 
 
@@ -234,7 +219,7 @@ class OrderLinkIn(Schema):
 @router.post("/outages/{number}/orders", response=OutageDetailOut, summary="Link a work order")
 def outage_link_order(request, number: str, payload: OrderLinkIn):
     outage = _get(request, number)
-    services.outage_link_order(actor=request.user, outage=outage, order=_orders(request, [payload.order_number])[0])
+    services.outage_link_order(actor=request.user, outage=outage, order=selectors.orders_by_number(actor=request.user, numbers=[payload.order_number])[0])
     return _out(_get(request, number), detail=True)
 
 

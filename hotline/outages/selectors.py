@@ -20,6 +20,34 @@ def outage_queryset():
         "orders")
 
 
+def outage_get(*, actor, number: str) -> Outage:
+    """One outage by number, for anyone who may see outages (404 otherwise)."""
+    from hotline.core.errors import NotFoundError
+    from hotline.org.roles import Perm, require_perm
+
+    require_perm(actor, Perm.OUTAGE_VIEW)
+    outage = outage_queryset().filter(number=number.strip().upper()).first()
+    if outage is None:
+        raise NotFoundError()
+    return outage
+
+
+def orders_by_number(*, actor, numbers: list[str]) -> list:
+    """The work orders with these numbers that ``actor`` may see; an unknown one is refused by name."""
+    from django.utils.translation import gettext as _
+
+    from hotline.core.errors import ValidationError
+    from hotline.workorders.selectors import orders_visible_to
+
+    numbers = [n.strip().upper() for n in numbers if n.strip()]
+    found = list(orders_visible_to(actor).filter(number__in=numbers))
+    missing = sorted(set(numbers) - {o.number for o in found})
+    if missing:
+        message = _("Unknown work orders: %(numbers)s") % {"numbers": ", ".join(missing)}
+        raise ValidationError(message, fields={"orders": message})
+    return found
+
+
 def outage_list(*, status: str = "current", q: str = ""):
     rows = outage_queryset()
     if status == "current":

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from hotline.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError, ValidationError
+from hotline.core.errors import ConflictError, DomainError, NotFoundError, PermissionDeniedError
 from hotline.customers.models import Building, Community
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.outages import forms as f
@@ -80,7 +80,7 @@ def outage_new(request):
                         area_text=d["area_text"])
                     status = 200
                 else:
-                    orders = _orders(request.user, form.order_numbers())
+                    orders = selectors.orders_by_number(actor=request.user, numbers=form.order_numbers())
                     outage = services.outage_announce(
                         actor=request.user, kind=d["kind"], reason=d["reason"], starts_at=d["starts_at"],
                         expected_restore_at=d["expected_restore_at"], area=area, area_text=d["area_text"],
@@ -108,18 +108,6 @@ def outage_new(request):
     return render(request, "outages/new.html", {"form": form, "preview": None, "chosen": _chosen(form)})
 
 
-def _orders(actor, numbers: list[str]) -> list:
-    from hotline.workorders.selectors import orders_visible_to
-
-    numbers = [n.strip().upper() for n in numbers]
-    found = list(orders_visible_to(actor).filter(number__in=numbers))
-    missing = sorted(set(numbers) - {o.number for o in found})
-    if missing:
-        raise ValidationError(_("Unknown work orders: %(numbers)s") % {"numbers": ", ".join(missing)},
-                              fields={"orders": _("Check the numbers.")})
-    return found
-
-
 def area_search(request):
     """The area picker: communities (and their buildings) by name or road fragment."""
     require_perm(request.user, Perm.OUTAGE_MANAGE)
@@ -145,11 +133,7 @@ class Panel:
 
 
 def _get(request, number: str) -> Outage:
-    require_perm(request.user, Perm.OUTAGE_VIEW)
-    outage = selectors.outage_queryset().filter(number=number.upper()).first()
-    if outage is None:
-        raise Http404
-    return outage
+    return selectors.outage_get(actor=request.user, number=number)
 
 
 def outage_detail(request, number: str):
@@ -237,7 +221,7 @@ def _do(request, outage: Outage, action: str, d: dict) -> str:
         services.outage_cancel(actor=user, outage=outage, reason=d["reason"], version=d.get("version"))
         return _("Outage %(number)s cancelled.") % {"number": outage.number}
     if action == "order":
-        order = _orders(user, [d["order_number"]])[0]
+        order = selectors.orders_by_number(actor=user, numbers=[d["order_number"]])[0]
         services.outage_link_order(actor=user, outage=outage, order=order)
         return _("Work order %(number)s linked.") % {"number": order.number}
     linked = services.link_calls_in_period(actor=user, outage=outage, start=d["start"],
