@@ -15,19 +15,14 @@ def deliver_outbox() -> dict:
 def deliver_outbox_now() -> dict | None:
     """Queued when a transaction that wrote messages commits: send them now, not within a minute.
     If a delivery is already running it picks these up too (it runs until nothing is due)."""
+    from huey.contrib.djhuey import HUEY
     from huey.exceptions import TaskLockedException
 
     try:
-        with deliver_outbox_lock():
+        with HUEY.lock_task("outbox"):  # the periodic task's lock: one delivery at a time
             return _deliver()
     except TaskLockedException:
         return None
-
-
-def deliver_outbox_lock():
-    from huey.contrib.djhuey import HUEY
-
-    return HUEY.lock_task("outbox")
 
 
 def _deliver() -> dict:

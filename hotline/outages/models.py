@@ -57,10 +57,6 @@ class Outage(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.area_text}"
 
-    @property
-    def is_current(self) -> bool:
-        return self.status in CURRENT_STATUSES
-
 
 class OutageArea(models.Model):
     """One piece of the area: a whole district, a community, or one building."""
