@@ -89,12 +89,15 @@ def import_rows(db):
 def _fresh_reference_data():
     """Each test starts from the reference data of its own database state (tests roll back without
     the signals that would drop the per-process snapshot)."""
+    from hotline.calls.cti import forget_agents
+    from hotline.core.signing import forget_system_users
     from hotline.notify.services import forget_templates
     from hotline.org.services import forget_checked_tokens
     from hotline.workorders import reference
 
-    for forget in (reference.clear, forget_checked_tokens, forget_templates):
+    forgets = (reference.clear, forget_checked_tokens, forget_templates, forget_agents, forget_system_users)
+    for forget in forgets:
         forget()
     yield
-    for forget in (reference.clear, forget_checked_tokens, forget_templates):
+    for forget in forgets:
         forget()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "hotline.calls",
     "hotline.notify",
     "hotline.outages",
+    "hotline.integrations",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,20 @@ OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", "120"))  # a k
 # Who receives the notice of an outage that affects fire hydrants (消防救援); blank: none is sent,
 # the coordinator's screen says to phone them.
 FIRE_RESCUE_PHONE = os.environ.get("FIRE_RESCUE_PHONE", "")
+
+# --- integrations ---------------------------------------------------------------------------------
+# A PBX and the 12345 platform authenticate with an API token of a user of their role, or sign their
+# requests (core/signing.py) with a shared secret and act as the named user.
+CTI_SECRET = os.environ.get("CTI_SECRET", "")
+CTI_USER = os.environ.get("CTI_USER", "pbx")
+GOV12345_INBOUND_SECRET = os.environ.get("GOV12345_INBOUND_SECRET", "")
+GOV12345_USER = os.environ.get("GOV12345_USER", "gov12345")
+# Where replies to the 12345 platform go (sign-for, return, extension, the final reply); without a
+# URL they wait in the outbox as failed-to-send ("not configured") until one is set.
+GOV12345_URL = os.environ.get("GOV12345_URL", "")
+GOV12345_KEY = os.environ.get("GOV12345_KEY", "")
+GOV12345_SECRET = os.environ.get("GOV12345_SECRET", "")
+GOV12345_TIMEOUT = float(os.environ.get("GOV12345_TIMEOUT", "10"))
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", include("hotline.workorders.urls")),
     path("outages/", include("hotline.outages.urls")),
     path("notify/", include("hotline.notify.urls")),
+    path("cases/", include("hotline.integrations.urls")),
     path("attachments/<int:attachment_id>/", attachment_download, name="attachment"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

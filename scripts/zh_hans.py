@@ -338,3 +338,20 @@ CONTEXTS = {
     ("message", "Waiting"): "待发送",
     ("message", "Failed"): "发送失败",
 }
+
+
+def _merge_domain_files() -> None:
+    """Each domain may keep its text in ``zh_hans_<domain>.py`` beside this file (ZH, PLURALS, CONTEXTS)."""
+    import importlib.util
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("zh_hans_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ZH.update(getattr(module, "ZH", {}))
+        PLURALS.update(getattr(module, "PLURALS", {}))
+        CONTEXTS.update(getattr(module, "CONTEXTS", {}))
+
+
+_merge_domain_files()

@@ -120,6 +120,7 @@ class CallIn(Schema):
     ringing_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
+    cti_call_id: str | None = Field(None, description="The PBX's call this log completes (its times are kept)")
 
 
 class CallOut(PopCall):
@@ -155,8 +156,14 @@ def call_create(request, payload: CallIn):
         outage = Outage.objects.filter(number=payload.outage_number.upper()).first()
         if outage is None:
             raise ValidationError(fields={"outage_number": "Unknown outage."})
+    pbx_call = None
+    if payload.cti_call_id:
+        pbx_call = Call.objects.filter(cti_call_id=payload.cti_call_id).first()
+        if pbx_call is None:
+            raise ValidationError(fields={"cti_call_id": "Unknown call."})
     call = services.call_log(
         actor=request.user, caller_number=payload.caller_number, direction=payload.direction, account=account,
+        call=pbx_call,
         outage=outage,
         request_type=_lookup(RequestType, payload.request_type, "request_type"),
         subject=_lookup(Subject, payload.subject, "subject"), summary=payload.summary, outcome=payload.outcome,
@@ -202,3 +209,42 @@ def call_link(request, call_id: int, payload: LinkIn):
     call = Call.objects.select_related("subject", "operator", "work_order", "account").get(pk=call.pk)
     return {**_call_out(call), "caller_number": call.caller_number,
             "account_no": call.account.account_no if call.account else None}
+
+
+class CallbackCallOut(Schema):
+    id: int
+    ringing_at: datetime
+    outcome: str
+    wait_seconds: int | None
+
+
+class CallbackOut(Schema):
+    number: str
+    holder_name: str
+    calls: list[CallbackCallOut]
+
+
+@router.get("/calls/callbacks", response=list[CallbackOut],
+            summary="Missed and abandoned calls to call back, one entry per number")
+def callback_list(request):
+    return [{"number": e.number_display, "holder_name": e.holder_name,
+             "calls": [{"id": c.pk, "ringing_at": c.ringing_at, "outcome": c.outcome, "wait_seconds": c.wait_seconds}
+                       for c in e.calls]}
+            for e in selectors.callback_list(actor=request.user)]
+
+
+class CallbackDoneIn(Schema):
+    number: str = Field(..., max_length=40)
+    note: str = Field("", max_length=200)
+
+
+class CallbackDoneOut(Schema):
+    number: str
+    calls: int
+
+
+@router.post("/calls/callbacks/done", response=CallbackDoneOut,
+             summary="The number was called back: its missed calls leave the list")
+def callback_done(request, payload: CallbackDoneIn):
+    done = services.callback_done(actor=request.user, number=payload.number, note=payload.note)
+    return {"number": payload.number, "calls": done}

@@ -76,3 +76,10 @@ class CallForm(BootstrapMixin, forms.Form):
         if subject is None or subject.code != CALIBRATION_SUBJECT:
             return None
         return {key: self.cleaned_data.get(key) for key in ("meter_no", "reading", "reason")}
+
+
+class KpiForm(BootstrapMixin, forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    group = forms.ChoiceField(label=_("By"), choices=[("hour", _("Hour of day")), ("shift", _("Shift")),
+                                                      ("day", _("Day"))], required=False)

@@ -15,6 +15,35 @@ class Outcome(models.TextChoices):
     LINKED_OUTAGE = "linked_outage", _("Linked to an outage")
     TRANSFERRED = "transferred", _("Transferred")
     MISSED = "missed", _("Missed")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class LineState(models.TextChoices):
+    """Where a call reported by the PBX is (empty for a call logged by hand)."""
+
+    RINGING = "ringing", _("Ringing")
+    ANSWERED = "answered", _("In conversation")
+    ENDED = "ended", _("Ended")
+
+
+class EndCause(models.TextChoices):
+    ANSWERED = "answered", _("Answered")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    CALLER_HANGUP = "caller_hangup", _("Caller hung up")
+
+
+class CtiEventKind(models.TextChoices):
+    RINGING = "ringing", _("Ringing")
+    ANSWERED = "answered", _("Answered")
+    HANGUP = "hangup", _("Hung up")
+
+
+class CallbackStatus(models.TextChoices):
+    """A missed or abandoned call waits in the call-back list until someone calls back."""
+
+    PENDING = "pending", _("To call back")
+    DONE = "done", _("Called back")
 
 
 class Call(models.Model):
@@ -42,6 +71,17 @@ class Call(models.Model):
                                on_delete=models.SET_NULL, related_name="calls")
     cti_call_id = models.CharField(_("CTI call id"), max_length=64, null=True, blank=True, unique=True)
     logged_at = models.DateTimeField(_("logged"), auto_now_add=True)
+    # From the PBX's events (calls.cti): the queue and agent it named, the line state, why it ended,
+    # and how long the caller waited (to the answer, or to hanging up unanswered).
+    queue = models.CharField(_("queue"), max_length=32, blank=True)
+    agent = models.CharField(_("agent"), max_length=32, blank=True)
+    line_state = models.CharField(_("line state"), max_length=10, choices=LineState.choices, blank=True)
+    end_cause = models.CharField(_("end cause"), max_length=16, choices=EndCause.choices, blank=True)
+    wait_seconds = models.PositiveIntegerField(_("waiting time (s)"), null=True, blank=True)
+    callback_status = models.CharField(_("call-back"), max_length=10, choices=CallbackStatus.choices, blank=True)
+    called_back_at = models.DateTimeField(_("called back"), null=True, blank=True)
+    called_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("called back by"), null=True,
+                                       blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("call")
@@ -52,6 +92,8 @@ class Call(models.Model):
             models.Index(fields=["operator", "-ringing_at"], name="call_operator_recent"),
             models.Index(fields=["outage", "ringing_at"], name="call_outage_time",
                          condition=models.Q(outage__isnull=False)),
+            models.Index(fields=["ringing_at"], name="call_callback_due",
+                         condition=models.Q(callback_status="pending")),
         ]
         ordering = ["-ringing_at"]
 
@@ -63,3 +105,26 @@ class Call(models.Model):
         if self.answered_at and self.ended_at:
             return int((self.ended_at - self.answered_at).total_seconds())
         return None
+
+
+class CtiEvent(models.Model):
+    """One event as the PBX posted it; (call_id, event) is unique, so a repeat is recognised and the
+    call's record is always derived from the set of its events, whatever order they came in."""
+
+    call_id = models.CharField(_("CTI call id"), max_length=64)
+    event = models.CharField(_("event"), max_length=10, choices=CtiEventKind.choices)
+    at = models.DateTimeField(_("time"))
+    caller_number = models.CharField(max_length=20, blank=True)
+    called_number = models.CharField(max_length=20, blank=True)
+    queue = models.CharField(max_length=32, blank=True)
+    agent = models.CharField(max_length=32, blank=True)
+    cause = models.CharField(max_length=16, choices=EndCause.choices, blank=True)
+    received_at = models.DateTimeField(_("received"))
+
+    class Meta:
+        verbose_name = _("CTI event")
+        verbose_name_plural = _("CTI events")
+        constraints = [models.UniqueConstraint(fields=["call_id", "event"], name="cti_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.event}"

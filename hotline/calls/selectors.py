@@ -123,3 +123,82 @@ def operator_calls_today(*, actor, limit: int = 30) -> list[Call]:
         Call.objects.filter(operator=actor, ringing_at__gte=midnight)
         .select_related("subject", "account", "work_order").order_by("-ringing_at")[:limit]
     )
+
+
+# --- live calls and call-backs (from the PBX's events, calls.cti) ---------------------------------
+
+LIVE_HOURS = 2  # a call the PBX never reported ended stops showing after this
+REPEAT_MINUTES = 10  # calls from one number this close together are one caller trying again
+
+
+def live_call(*, actor) -> Call | None:
+    """The call ringing at (or in conversation with) the operator's seat now, newest first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hotline.calls.models import LineState
+
+    require_perm(actor, Perm.CALL_LOG)
+    return (
+        Call.objects.filter(operator=actor, ringing_at__gte=timezone.now() - timedelta(hours=LIVE_HOURS),
+                            line_state__in=[LineState.RINGING, LineState.ANSWERED])
+        .order_by("-ringing_at").first()
+    )
+
+
+def repeat_calls(calls: list[Call], at) -> int:
+    """How many of these calls (one number's, newest first) came within REPEAT_MINUTES before ``at``."""
+    from datetime import timedelta
+
+    return sum(1 for c in calls if at - timedelta(minutes=REPEAT_MINUTES) <= c.ringing_at <= at)
+
+
+@dataclass
+class CallbackEntry:
+    """One number to call back: its missed and abandoned calls together."""
+
+    number: str
+    number_display: str
+    calls: list[Call]  # newest first
+    holder_name: str = ""
+
+    @property
+    def last_at(self):
+        return self.calls[0].ringing_at
+
+    @property
+    def first_at(self):
+        return self.calls[-1].ringing_at
+
+    @property
+    def longest_wait(self) -> int:
+        return max((c.wait_seconds or 0) for c in self.calls)
+
+
+def callback_list(*, actor, limit: int = 100) -> list[CallbackEntry]:
+    """Missed and abandoned calls waiting for a call-back, one entry per number, oldest wait first."""
+    from hotline.calls.models import CallbackStatus
+
+    require_perm(actor, Perm.CALL_LOG)
+    pending = Call.objects.filter(callback_status=CallbackStatus.PENDING).order_by("ringing_at")[:2000]
+    entries: dict[str, CallbackEntry] = {}
+    for call in pending.only("pk", "caller_number", "ringing_at", "outcome", "wait_seconds", "queue", "agent"):
+        entry = entries.get(call.caller_number)
+        if entry is None:
+            if len(entries) >= limit:
+                continue
+            entry = entries[call.caller_number] = CallbackEntry(
+                number=call.caller_number, number_display=phone_display(actor, call.caller_number), calls=[])
+        entry.calls.insert(0, call)
+    names = dict(AccountPhone.objects.filter(number__in=list(entries)).order_by("-account_id")
+                 .values_list("number", "account__holder_name"))
+    for entry in entries.values():
+        entry.holder_name = names.get(entry.number, "")
+    return list(entries.values())
+
+
+def callback_count() -> int:
+    from hotline.calls.models import CallbackStatus
+
+    return Call.objects.filter(callback_status=CallbackStatus.PENDING).values("caller_number").distinct().count()

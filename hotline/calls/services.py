@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.calls.models import Call, Direction, Outcome
+from hotline.calls.models import Call, CallbackStatus, Direction, Outcome
 from hotline.core.audit import audit
-from hotline.core.errors import ValidationError
+from hotline.core.errors import InvalidStateError, ValidationError
 from hotline.customers.text import normalize_phone
 from hotline.org.roles import Perm, require_perm
 from hotline.workorders.models import WorkOrder
@@ -19,9 +19,10 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
              request_type=None, subject=None, summary: str = "", outcome: str = Outcome.ANSWERED,
              work_order: WorkOrder | None = None, ringing_at: datetime | None = None,
              answered_at: datetime | None = None, ended_at: datetime | None = None,
-             called_number: str = "", outage=None) -> Call:
+             called_number: str = "", outage=None, call: Call | None = None) -> Call:
     """Log a call (a consultation answered on the spot needs only the number, subject and a summary;
-    a call about an outage is logged against it with ``outage``)."""
+    a call about an outage is logged against it with ``outage``). ``call``: the record the PBX's events
+    made of this call, completed instead of a new one (its times are the PBX's)."""
     require_perm(actor, Perm.CALL_LOG)
     number = normalize_phone(caller_number)
     if direction not in Direction.values:
@@ -39,10 +40,15 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
         raise ValidationError(_("Choose the outage the call is about."), fields={"outage": _("Required.")})
     if not summary.strip() and outcome == Outcome.ANSWERED:
         raise ValidationError(_("Write a short summary of the call."), fields={"summary": _("This field is required.")})
+    if call is not None:
+        return _complete_pbx_call(call, actor=actor, account=account, request_type=request_type, subject=subject,
+                                  summary=summary.strip(), outcome=outcome, work_order=work_order, outage=outage)
     now = timezone.now()
     ringing_at = ringing_at or answered_at or now
     if answered_at and answered_at < ringing_at or ended_at and ended_at < (answered_at or ringing_at):
         raise ValidationError(_("The call's times are out of order."), fields={"ended_at": _("Check the times.")})
+    if direction == Direction.OUTBOUND and number:
+        _callbacks_done(number, actor=actor, at=now)
     return Call.objects.create(
         direction=direction, caller_number=number, called_number=normalize_phone(called_number),
         ringing_at=ringing_at, answered_at=answered_at or (ringing_at if outcome != Outcome.MISSED else None),
@@ -52,10 +58,27 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
     )
 
 
+def _complete_pbx_call(call: Call, *, actor, **values) -> Call:
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().get(pk=call.pk)
+        if not locked.cti_call_id:
+            raise ValidationError(_("Only a call reported by the telephone system can be completed."))
+        if locked.summary or locked.subject_id:
+            raise InvalidStateError(_("This call is already logged."))
+        if locked.outcome in (Outcome.MISSED, Outcome.ABANDONED):
+            raise InvalidStateError(_("This call was not answered: call the number back instead."))
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.operator = locked.operator or actor
+        locked.save(update_fields=[*values, "operator"])
+    call.__dict__.update(locked.__dict__)
+    return locked
+
+
 def call_create_order(*, actor, caller_number: str, account=None, request_type, subject, summary: str,
                       title: str = "", urgency: str | None = None, contact_name: str = "", address: str = "",
                       contact_phone: str = "", community=None, unit=None, calibration: dict | None = None,
-                      ringing_at: datetime | None = None) -> Call:
+                      ringing_at: datetime | None = None, call: Call | None = None) -> Call:
     """Log the call and create the work order it asks for, in one transaction."""
     with transaction.atomic():
         order = order_create(
@@ -66,7 +89,7 @@ def call_create_order(*, actor, caller_number: str, account=None, request_type, 
         )
         return call_log(actor=actor, caller_number=caller_number, account=account, request_type=request_type,
                         subject=subject, summary=summary, outcome=Outcome.ORDER_CREATED, work_order=order,
-                        ringing_at=ringing_at)
+                        ringing_at=ringing_at, call=call)
 
 
 def screen_pop_viewed(*, actor, number: str, account_ids: list[int], via: str) -> None:
@@ -88,3 +111,28 @@ def call_link_order(*, actor, call: Call, order: WorkOrder) -> Call:
         audit(actor=actor, action="call.linked_order", target=call, order=order.number)
     call.refresh_from_db()
     return call
+
+
+# --- call-backs of missed and abandoned calls -----------------------------------------------------
+
+def _callbacks_done(number: str, *, actor, at) -> int:
+    return Call.objects.filter(caller_number=number, callback_status=CallbackStatus.PENDING).update(
+        callback_status=CallbackStatus.DONE, called_back_at=at, called_back_by=actor)
+
+
+def callback_done(*, actor, number: str, note: str = "") -> int:
+    """The number's missed calls are dealt with (called back, or nobody to call): they leave the
+    call-back list. Returns how many calls that was."""
+    require_perm(actor, Perm.CALL_LOG)
+    digits = normalize_phone(number)
+    if not digits:
+        raise ValidationError(_("Give the number called back."), fields={"number": _("This field is required.")})
+    with transaction.atomic():
+        done = _callbacks_done(digits, actor=actor, at=timezone.now())
+        if not done:
+            raise InvalidStateError(_("No missed call from this number is waiting for a call-back."))
+        from hotline.core.models import AuditEvent
+
+        AuditEvent.objects.create(actor=actor, action="call.called_back", target_type="calls.number",
+                                  target_id=digits, data={"calls": done, "note": note[:200]})
+    return done

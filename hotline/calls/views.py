@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.calls import selectors, services
-from hotline.calls.forms import AUTO_UNIT, CALIBRATION_SUBJECT, CallForm
+from hotline.calls.forms import AUTO_UNIT, CALIBRATION_SUBJECT, CallForm, KpiForm
 from hotline.calls.models import Outcome
 from hotline.calls.selectors import OrderDefaults
 from hotline.core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
@@ -95,7 +95,7 @@ def _panel_post(request):
                 work_order = _order(request.user, d["work_order"])
             services.call_log(actor=request.user, caller_number=d["number"], account=ws.account,
                               request_type=d["request_type"], subject=d["subject"], summary=d["summary"],
-                              outcome=d["outcome"], work_order=work_order)
+                              outcome=d["outcome"], work_order=work_order, call=_pbx_call(request))
             messages.success(request, _("Call logged."))
             return redirect("calls:panel")
         except PermissionDeniedError:
@@ -124,7 +124,7 @@ def _log_outage_call(request, ws: Workspace):
         "number": outage.number, "area": outage.area_text}
     services.call_log(actor=request.user, caller_number=request.POST.get("number", ""), account=ws.account,
                       request_type=RequestType.objects.filter(code="consultation").first(), subject=subject,
-                      summary=summary, outage=outage)
+                      summary=summary, outage=outage, call=_pbx_call(request))
     messages.success(request, _("Call logged against outage %(number)s.") % {"number": outage.number})
     return redirect("calls:panel")
 
@@ -136,6 +136,7 @@ def _create_order(request, form, ws: Workspace):
         actor=request.user, caller_number=d["number"], account=ws.account, request_type=d["request_type"],
         subject=d["subject"], summary=d["summary"], title=d["title"], urgency=d["urgency"] or None,
         contact_name=d["contact_name"], address=d["address"], unit=unit, calibration=form.calibration(),
+        call=_pbx_call(request),
     )
     order = call.work_order
     if order.unit_id:
@@ -145,6 +146,14 @@ def _create_order(request, form, ws: Workspace):
         messages.warning(request, _("Work order %(number)s created; it is not dispatched yet.")
                          % {"number": order.number})
     return redirect("workorders:detail", number=order.number)
+
+
+def _pbx_call(request):
+    """The PBX's record of the call being logged (the live pop put its id in the form), if any."""
+    from hotline.calls.models import Call
+
+    pk = request.POST.get("cti_call", "")
+    return Call.objects.filter(pk=int(pk), cti_call_id__isnull=False).first() if pk.isdigit() else None
 
 
 def _order(actor, number: str):
@@ -184,4 +193,70 @@ def _context(request, form: CallForm, ws: Workspace) -> dict:
         "form": form, "pop": ws.pop, "accounts": ws.accounts, "account": ws.account,
         "is_calibration": ws.subject is not None and ws.subject.code == CALIBRATION_SUBJECT,
         "subject": ws.subject, "now": timezone.now(),
+        # The PBX's record of this call (from the live pop), completed when the call is logged.
+        "cti_call": "".join(ch for ch in (request.POST.get("cti_call") or request.GET.get("call") or "") if ch.isdigit()),
     }
+
+
+# --- the PBX's calls: the live pop, missed calls, connection KPIs ---------------------------------
+
+def live(request):
+    """Polled by every operator's console (static/hotline/live.js, twice a second): the call ringing
+    at the operator's seat, as a banner with the caller's screen pop. ``seen`` is the key of what the
+    page shows already: unchanged → 204 and no body, so a poll costs one indexed query."""
+    require_perm(request.user, Perm.CALL_LOG)
+    call = selectors.live_call(actor=request.user)
+    seen = request.GET.get("seen", "")
+    key = f"{call.pk}:{call.line_state}" if call else ""
+    if key == seen:
+        return HttpResponse(status=204)
+    if call is None:
+        return HttpResponse("")  # the call ended: the banner goes
+    pop = selectors.screen_pop(actor=request.user, number=call.caller_number) if call.caller_number else None
+    if pop is not None:
+        services.screen_pop_viewed(actor=request.user, number=pop.number, account_ids=[a.pk for a in pop.accounts],
+                                   via="live")
+    context = {"call": call, "key": key, "pop": pop,
+               "repeats": selectors.repeat_calls(pop.recent_calls, call.ringing_at) if pop else 0}
+    return render(request, "calls/_live.html", context)
+
+
+def missed(request):
+    """未接来电: missed and abandoned calls to call back, one line per number."""
+    require_perm(request.user, Perm.CALL_LOG)
+    if request.method == "POST":
+        number = request.POST.get("number", "")
+        try:
+            done = services.callback_done(actor=request.user, number=number, note=request.POST.get("note", ""))
+            messages.success(request, _("%(number)s: %(count)d missed call(s) dealt with.")
+                             % {"number": phone_display(request.user, number), "count": done})
+        except ValidationError as exc:
+            messages.error(request, exc.message)
+        except DomainError as exc:
+            messages.warning(request, exc.message)
+        return redirect("calls:missed")
+    return render(request, "calls/missed.html", {"entries": selectors.callback_list(actor=request.user),
+                                                 "now": timezone.now()})
+
+
+def kpis(request):
+    """接通率: connection KPIs by hour, shift or day for a period (the last 7 days by default)."""
+    from datetime import timedelta
+
+    from hotline.calls import kpis as connection
+
+    require_perm(request.user, Perm.CALL_KPI_VIEW)
+    today = timezone.localdate()
+    form = KpiForm(request.GET or None, initial={"date_from": today - timedelta(days=6), "date_to": today,
+                                                  "group": "hour"})
+    data = form.cleaned_data if form.is_valid() else {**form.initial}
+    report, error = None, None
+    if not form.is_bound or form.is_valid():
+        try:
+            report = connection.connection_kpis(actor=request.user, date_from=data["date_from"],
+                                                date_to=data["date_to"], group=data["group"] or "hour")
+        except ValidationError as exc:
+            error = exc.message
+    peak = max((r.offered for r in report.rows), default=0) if report else 0
+    return render(request, "calls/kpis.html", {"form": form, "report": report, "error": error, "peak": peak,
+                                               "target": connection.ANSWER_TARGET_SECONDS})

@@ -63,10 +63,14 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return _error(api, request, exc.status_code, "http_error", exc.message)
+        # Ninja's own 400s are bodies it could not parse (not JSON, wrong content type).
+        code = ErrorCode.VALIDATION if exc.status_code in (400, 422) else "http_error"
+        return _error(api, request, exc.status_code, code, exc.message)
 
     from hotline.calls.api import router as calls_router
+    from hotline.calls.cti_api import router as cti_router
     from hotline.customers.api import router as customers_router
+    from hotline.integrations.api import router as integrations_router
     from hotline.notify.api import router as notify_router
     from hotline.org.api import router as org_router
     from hotline.outages.api import public_router
@@ -76,9 +80,11 @@ def build_api() -> NinjaAPI:
     api.add_router("/", org_router)
     api.add_router("/", customers_router)
     api.add_router("/", calls_router)
+    api.add_router("/", cti_router)
     api.add_router("/", workorders_router)
     api.add_router("/", outages_router)
     api.add_router("/", notify_router)
+    api.add_router("/", integrations_router)
     api.add_router("/", public_router, auth=None)
     return api
 

@@ -13,4 +13,11 @@ def console(request):
             return Outage.objects.filter(status=OutageStatus.ACTIVE).count()
 
         context["current_outage_count"] = current_outage_count
+    if Perm.CALL_LOG in perms:
+        def missed_call_count() -> int:
+            from hotline.calls.selectors import callback_count
+
+            return callback_count()
+
+        context["missed_call_count"] = missed_call_count
     return context

@@ -59,6 +59,13 @@ def _staff(city: DemoCity, units: dict[str, Unit]) -> None:
         user.set_password(DEMO_PASSWORD)
         users.append(user)
     hashed = users[0].password  # one hash for the generated staff: set_password is slow by design
+    # Hotline seats: the PBX names the agent by extension (operator 8001, shiftlead 8000, op01… 8002…).
+    seats = {"shiftlead": "8000", "operator": "8001"}
+    for user in users:
+        user.extension = seats.get(user.username)
+    # The systems that post to the API (tokens are made by an administrator on API 令牌).
+    users += [User(username=name, full_name=full_name, role=role, unit=units["company"], password="!")
+              for name, role, full_name in (("pbx", Role.PBX, "PBX / CTI"), ("gov12345", Role.GOV12345, "12345 平台"))]
     plan = [("op", Role.OPERATOR, "hotline", 14), ("lead", Role.SHIFT_LEAD, "hotline", 3)]
     for _district, code, _name, _roads in DISTRICTS:
         plan += [(f"{code}-d", Role.DISPATCHER, f"{code}-repair", 2), (f"{code}-f", Role.FIELD_WORKER, f"{code}-repair", 6),
@@ -67,7 +74,8 @@ def _staff(city: DemoCity, units: dict[str, Unit]) -> None:
     for prefix, role, unit_code, count in plan:
         for n in range(1, count + 1):
             users.append(User(username=f"{prefix}{n:02d}", full_name=city.person_name(), role=role,
-                              unit=units[unit_code], phone=city.mobile(), password=hashed))
+                              unit=units[unit_code], phone=city.mobile(), password=hashed,
+                              extension=f"{8001 + n}" if prefix == "op" else None))
     User.objects.bulk_create(users)
     for _district, code, _name, _roads in DISTRICTS:
         head = User.objects.filter(unit=units[f"{code}-repair"], role=Role.DISPATCHER).order_by("username").first()
@@ -136,3 +144,6 @@ def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, 
         from hotline.demo.outages import seed_outages
 
         seed_outages(seed=seed, log=log)
+        from hotline.demo.pbx import seed_pbx
+
+        seed_pbx(seed=seed, log=log)

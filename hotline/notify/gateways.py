@@ -11,16 +11,17 @@
 A gateway raises ``TemporaryError`` (try again later: timeouts, 5xx, 429) or ``PermanentError``
 (never: a 4xx, a number the gateway refuses)."""
 
-import hashlib
-import hmac
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from django.conf import settings
 from django.utils import timezone
+
+from hotline.core.signing import sign
 
 
 class TemporaryError(Exception):
@@ -44,10 +45,6 @@ class FileGateway:
         with self._lock, self.path.open("a", encoding="utf-8") as f:
             f.write(line + "\n")
         return f"file:{key}"
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
 
 
 class HttpSmsGateway:
@@ -79,8 +76,48 @@ class HttpSmsGateway:
         self.client.close()
 
 
-def default_gateway():
+def sms_gateway():
     if settings.SMS_GATEWAY_URL:
         return HttpSmsGateway(url=settings.SMS_GATEWAY_URL, api_key=settings.SMS_GATEWAY_KEY,
                               secret=settings.SMS_GATEWAY_SECRET, timeout=settings.SMS_GATEWAY_TIMEOUT)
     return FileGateway()
+
+
+# Channels that are not SMS-like go to their own adapter (the 12345 platform): channel -> factory.
+# Registered by the owning app's AppConfig.ready().
+CHANNEL_GATEWAYS: dict[str, Callable[[], object]] = {}
+# channel -> function(message) called after a message of that channel is recorded as sent (outside
+# the claim; it must be idempotent, since a crash between the two leaves it undone until a sweep).
+SENT_HOOKS: dict[str, Callable[[object], None]] = {}
+
+
+class ChannelRouter:
+    """Sends each message through its channel's gateway (the SMS gateway by default); a gateway is
+    made the first time its channel is used and closed with the router."""
+
+    name = "router"
+
+    def __init__(self, default=None, **by_channel):
+        self._default, self._made = default, dict(by_channel)
+
+    def gateway(self, channel: str):
+        if channel not in self._made:
+            factory = CHANNEL_GATEWAYS.get(channel)
+            if factory is None:
+                if self._default is None:
+                    self._default = sms_gateway()
+                return self._default
+            self._made[channel] = factory()
+        return self._made[channel]
+
+    def send(self, *, key: str, to: str, text: str, channel: str) -> str:
+        return self.gateway(channel).send(key=key, to=to, text=text, channel=channel)
+
+    def close(self) -> None:
+        for gateway in [self._default, *self._made.values()]:
+            if hasattr(gateway, "close"):
+                gateway.close()
+
+
+def default_gateway():
+    return ChannelRouter()

@@ -14,6 +14,7 @@ class Channel(models.TextChoices):
     PROPERTY = "property", _("Notice to property management")
     STAFF = "staff", _("Staff alert")
     FIRE = "fire", _("Fire-rescue notice")
+    GOV12345 = "gov12345", _("Reply to the 12345 platform")
 
 
 class MessageStatus(models.TextChoices):

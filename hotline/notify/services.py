@@ -252,7 +252,22 @@ def deliver(messages: list[Message], *, gateway, now=None) -> Delivery:
             if _record(message, status=MessageStatus.SENT, gateway_id=gateway_id, sent_at=now or timezone.now(),
                        last_error=""):
                 result.sent += 1
+                _after_sent(message)
     return result
+
+
+def _after_sent(message: Message) -> None:
+    from hotline.notify.gateways import SENT_HOOKS
+
+    hook = SENT_HOOKS.get(message.channel)
+    if hook is None:
+        return
+    try:
+        hook(message)
+    except Exception:  # the message is sent; what follows it is retried by its owner's sweep
+        import logging
+
+        logging.getLogger(__name__).exception("after-send hook failed for message %s", message.pk)
 
 
 def _record(message: Message, **values) -> int:

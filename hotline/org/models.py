@@ -59,6 +59,8 @@ class User(AbstractUser):
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.OPERATOR)
+    # The seat's telephone extension: the PBX names the agent of a call by extension (or user name).
+    extension = models.CharField(_("extension"), max_length=16, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("staff member")

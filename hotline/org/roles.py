@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager (read-only)")
     ADMIN = "admin", _("Administrator")
     INTEGRATION = "integration", _("External system")
+    PBX = "pbx", _("Telephone system (CTI)")
+    GOV12345 = "gov12345", _("12345 platform")
 
 
 class Perm(StrEnum):
@@ -48,28 +50,40 @@ class Perm(StrEnum):
     SURGE_VIEW = "surge.view"  # calls far above their usual level
     NOTIFY_VIEW = "notify.view"  # the outbox
     NOTIFY_MANAGE = "notify.manage"  # message templates, sending a failed message again
+    CTI_EVENTS = "cti.events"  # the PBX posts call events
+    CALL_KPI_VIEW = "call.kpi_view"  # connection-rate KPIs (接通率)
+    CASE_INBOUND = "gov12345.inbound"  # the 12345 platform transfers cases and urges
+    CASE_VIEW = "gov12345.view"  # 12345 cases and what was sent back upstream
+    CASE_MANAGE = "gov12345.manage"  # return a case to the platform, send a failed reply again
 
 
 _FRONT_LINE = {Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.OUTAGE_VIEW}
 _HOTLINE = _FRONT_LINE | {
     Perm.CALL_LOG, Perm.CALL_VIEW, Perm.ORDER_VIEW_ALL, Perm.ORDER_CREATE, Perm.ORDER_DISPATCH,
-    Perm.ORDER_CALLBACK, Perm.ORDER_CLOSE, Perm.ORDER_NOTE, Perm.OUTAGE_LINK_CALLS,
+    Perm.ORDER_CALLBACK, Perm.ORDER_CLOSE, Perm.ORDER_NOTE, Perm.OUTAGE_LINK_CALLS, Perm.CASE_VIEW,
+    Perm.CASE_MANAGE,
 }
 _UNIT = _FRONT_LINE | {Perm.ORDER_VIEW_UNIT, Perm.ORDER_WORK, Perm.ORDER_NOTE}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(_HOTLINE),
     Role.SHIFT_LEAD: frozenset(_HOTLINE | {Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_URGE,
-                                           Perm.SURGE_VIEW, Perm.NOTIFY_VIEW}),
+                                           Perm.SURGE_VIEW, Perm.NOTIFY_VIEW, Perm.CALL_KPI_VIEW}),
     Role.DISPATCHER: frozenset(_UNIT | {Perm.ORDER_RETURN}),
     Role.FIELD_WORKER: frozenset(_UNIT),
     Role.OUTAGE_COORDINATOR: frozenset(_FRONT_LINE | {
         Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.ORDER_NOTE, Perm.OUTAGE_MANAGE, Perm.OUTAGE_LINK_CALLS,
         Perm.SURGE_VIEW, Perm.NOTIFY_VIEW}),
     Role.MANAGER: frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW,
-                             Perm.OUTAGE_VIEW, Perm.SURGE_VIEW, Perm.NOTIFY_VIEW}),
+                             Perm.OUTAGE_VIEW, Perm.SURGE_VIEW, Perm.NOTIFY_VIEW, Perm.CALL_KPI_VIEW,
+                             Perm.CASE_VIEW}),
     Role.ADMIN: frozenset(Perm),
+    # External systems: each its own role, so that a leaked PBX token cannot file 12345 cases.
     Role.INTEGRATION: frozenset({Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.CUSTOMER_IMPORT}),
+    Role.PBX: frozenset({Perm.CTI_EVENTS}),
+    # A transferred case becomes a work order routed by the assignment rules; the platform urges it.
+    Role.GOV12345: frozenset({Perm.CASE_INBOUND, Perm.CASE_VIEW, Perm.CUSTOMER_VIEW, Perm.ORDER_CREATE,
+                              Perm.ORDER_DISPATCH, Perm.ORDER_URGE}),
 }
 
 

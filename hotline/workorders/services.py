@@ -131,6 +131,11 @@ def _transition(name: str, *, actor, order: WorkOrder, version: int | None, kind
         )
         if after:
             after(locked, event)
+        if locked.source == Source.GOV_12345:
+            # What the platform must hear of (sign-for, extension, the reply) goes to its outbox here.
+            from hotline.integrations.gov12345.services import order_event_upstream
+
+            order_event_upstream(order=locked, event=event)
     order.__dict__.update(locked.__dict__)
     return locked
 

@@ -143,7 +143,9 @@ def test_every_status_exists(demo, db):
 
 
 def test_calls_are_mostly_answered_on_the_spot_and_refer_to_real_accounts(demo, db):
-    outcomes = Counter(Call.objects.values_list("outcome", flat=True))
+    # Of the calls answered (the PBX's missed and abandoned ones were never talked to).
+    outcomes = Counter(Call.objects.exclude(outcome__in=[Outcome.MISSED, Outcome.ABANDONED])
+                       .values_list("outcome", flat=True))
     assert outcomes[Outcome.ANSWERED] > sum(outcomes.values()) / 2
     assert outcomes[Outcome.ORDER_CREATED] == WorkOrder.objects.count()
     assert outcomes[Outcome.LINKED_ORDER] > 0
@@ -151,7 +153,7 @@ def test_calls_are_mostly_answered_on_the_spot_and_refer_to_real_accounts(demo, 
     for account_id, number in AccountPhone.objects.values_list("account_id", "number"):
         phones[account_id].add(number)
     known = Call.objects.filter(account__isnull=False)
-    assert known.count() > Call.objects.count() * 0.7
+    assert known.count() > Call.objects.exclude(outcome__in=[Outcome.MISSED, Outcome.ABANDONED]).count() * 0.7
     assert all(number in phones[account_id] for account_id, number in known.values_list("account_id", "caller_number"))
     for order in WorkOrder.objects.select_related("account"):
         assert order.account is not None and order.contact_phone in phones[order.account_id]
@@ -241,3 +243,17 @@ def test_the_same_seed_writes_the_same_history(demo, db):
     wipe()
     assert written() == first
     assert first[2] and sum(first[2].values()) > 20
+
+
+def test_the_pbx_reported_the_calls_and_the_missed_ones_of_earlier_days_were_called_back(demo, db):
+    from django.utils import timezone
+
+    from hotline.calls.models import CallbackStatus, LineState
+
+    answered = Call.objects.filter(direction="inbound", answered_at__isnull=False)
+    assert not answered.filter(line_state="").exists()
+    assert not answered.filter(wait_seconds__isnull=True).exists()
+    unanswered = Call.objects.filter(outcome__in=[Outcome.MISSED, Outcome.ABANDONED])
+    assert unanswered.count() > 0 and not unanswered.exclude(line_state=LineState.ENDED).exists()
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    assert not unanswered.filter(ringing_at__lt=midnight, callback_status=CallbackStatus.PENDING).exists()

@@ -9,7 +9,8 @@ import time
 import httpx
 import pytest
 
-from hotline.notify.gateways import FileGateway, HttpSmsGateway, PermanentError, TemporaryError, default_gateway, sign
+from hotline.core.signing import sign
+from hotline.notify.gateways import FileGateway, HttpSmsGateway, PermanentError, TemporaryError, sms_gateway
 from hotline.notify.models import Message, MessageStatus
 from hotline.notify.services import deliver_due, enqueue_many
 from hotline.notify.testing import FakeSmsGateway
@@ -133,9 +134,9 @@ def test_the_fake_counts_and_waits_across_threads():
 
 
 def test_default_gateway_follows_the_settings(settings, configured):
-    assert isinstance(default_gateway(), HttpSmsGateway)
+    assert isinstance(sms_gateway(), HttpSmsGateway)
     settings.SMS_GATEWAY_URL = ""
-    assert isinstance(default_gateway(), FileGateway)
+    assert isinstance(sms_gateway(), FileGateway)
 
 
 def test_file_gateway_appends_json_lines_to_the_outbox_log(db, settings, tmp_path):

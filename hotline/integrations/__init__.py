@@ -1,0 +1,1 @@
+"""Integrations with other systems: the city's 12345 government hotline platform (``gov12345``)."""

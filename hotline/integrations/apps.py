@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "hotline.integrations"
+    label = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from hotline.integrations.gov12345 import adapter, services
+        from hotline.notify.gateways import CHANNEL_GATEWAYS, SENT_HOOKS
+        from hotline.notify.models import Channel
+
+        CHANNEL_GATEWAYS[Channel.GOV12345] = adapter.gateway_from_settings
+        SENT_HOOKS[Channel.GOV12345] = services.upstream_sent
