@@ -5,6 +5,7 @@ from pydantic import Field
 
 from hotline.calls import selectors, services
 from hotline.calls.models import Call
+from hotline.core.api_types import Moment
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Account
 from hotline.customers.text import mask_phone
@@ -117,9 +118,9 @@ class CallIn(Schema):
     outcome: str = "answered"
     order_number: str | None = Field(None, description="The order the call is about (outcome linked_order)")
     outage_number: str | None = Field(None, description="The outage the call is about (outcome linked_outage)")
-    ringing_at: datetime | None = None
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
+    ringing_at: Moment | None = None
+    answered_at: Moment | None = None
+    ended_at: Moment | None = None
     cti_call_id: str | None = Field(None, description="The PBX's call this log completes (its times are kept)")
 
 

@@ -12,17 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.calls.models import Call, CallbackStatus, CtiEvent, CtiEventKind, Direction, EndCause, LineState, Outcome
 from hotline.core.errors import ValidationError
+from hotline.core.rows import HotRows
 from hotline.customers.text import normalize_phone
 from hotline.org.roles import Perm, require_perm
 
 CALL_ID = re.compile(r"^[\w.:@/+-]{1,64}$")
 AGENT = re.compile(r"^[\w.@-]{0,32}$")
+CALLS = HotRows(Call, by="cti_call_id")
+EVENTS = HotRows(CtiEvent, by="call_id")
 UNANSWERED = {EndCause.NO_ANSWER: Outcome.MISSED, EndCause.BUSY: Outcome.MISSED,
               EndCause.CALLER_HANGUP: Outcome.ABANDONED}
 
@@ -40,15 +43,11 @@ def cti_event_receive(*, actor, event: str, call_id: str, at: datetime, caller: 
     row = _checked(event=event, call_id=call_id, at=at, caller=caller, called=called, queue=queue, agent=agent,
                    cause=cause)
     with transaction.atomic():
-        if not _insert_event(row):
-            call = Call.objects.filter(cti_call_id=call_id).first()
-            return CtiResult(call=call, duplicate=True)
+        if not EVENTS.insert_ignoring_conflict(row, unique=["call_id", "event"]):
+            return CtiResult(call=CALLS.get(call_id), duplicate=True)
         call = _locked_call(row)
-        events = list(CtiEvent.objects.filter(call_id=call_id))
-        was_answered = call.line_state in (LineState.ANSWERED,) or call.end_cause == EndCause.ANSWERED
-        changed = _derive(call, events)
-        if changed:
-            call.save(update_fields=changed)
+        was_answered = _is_answered(call)
+        CALLS.update(call, _derive(call, EVENTS.all(call_id)))
         if not was_answered and _is_answered(call) and call.caller_number:
             _caller_got_through(call)
     return CtiResult(call=call, duplicate=False)
@@ -82,32 +81,17 @@ def _checked(*, event, call_id, at, caller, called, queue, agent, cause) -> CtiE
                     queue=queue or "", agent=agent or "", cause=cause or "", received_at=timezone.now())
 
 
-def _insert_event(row: CtiEvent) -> bool:
-    """Insert the event unless (call_id, event) is already there; True when inserted. One statement on
-    both databases (a savepoint and a caught IntegrityError would be three)."""
-    table = connection.ops.quote_name(CtiEvent._meta.db_table)
-    fields = ["call_id", "event", "at", "caller_number", "called_number", "queue", "agent", "cause", "received_at"]
-    values = [getattr(row, f) for f in fields]
-    values = [connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime) else v for v in values]
-    sql = (f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(f) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT (call_id, event) DO NOTHING")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return cursor.rowcount == 1
-
-
 def _locked_call(row: CtiEvent) -> Call:
-    call = Call.objects.select_for_update().filter(cti_call_id=row.call_id).first()
+    call = CALLS.get(row.call_id, for_update=True)
     if call is not None:
         return call
-    try:
-        with transaction.atomic():  # two first events of one call at once: one creates, the other reads
-            return Call.objects.create(
-                cti_call_id=row.call_id, direction=Direction.INBOUND, caller_number=row.caller_number,
-                called_number=row.called_number, ringing_at=row.at, queue=row.queue, agent=row.agent,
-                line_state=LineState.RINGING, outcome=Outcome.ANSWERED, operator_id=agent_user_id(row.agent))
-    except IntegrityError:
-        return Call.objects.select_for_update().get(cti_call_id=row.call_id)
+    # Two first events of one call at once: one inserts, the other finds it (and waits for its lock).
+    CALLS.insert_ignoring_conflict(Call(
+        cti_call_id=row.call_id, direction=Direction.INBOUND, caller_number=row.caller_number,
+        called_number=row.called_number, ringing_at=row.at, queue=row.queue, agent=row.agent,
+        line_state=LineState.RINGING, outcome=Outcome.ANSWERED, operator_id=agent_user_id(row.agent)),
+        unique=["cti_call_id"])
+    return CALLS.get(row.call_id, for_update=True)
 
 
 def _derive(call: Call, events: list[CtiEvent]) -> list[str]:
@@ -152,7 +136,7 @@ def _derive(call: Call, events: list[CtiEvent]) -> list[str]:
     changed = [name for name, value in values.items() if getattr(call, name) != value]
     for name in changed:
         setattr(call, name, values[name])
-    return [name.removesuffix("_id") if name == "operator_id" else name for name in changed]
+    return changed
 
 
 def _is_answered(call: Call) -> bool:

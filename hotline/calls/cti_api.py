@@ -1,6 +1,6 @@
 """The PBX's API (call events) and the connection KPIs. See docs/cti.md."""
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from ninja import Query, Router, Schema
@@ -8,6 +8,7 @@ from pydantic import Field
 
 from hotline.calls import cti, kpis
 from hotline.core.api import TokenAuth
+from hotline.core.api_types import Moment
 from hotline.core.signing import SignatureAuth
 
 router = Router(tags=["CTI"])
@@ -20,7 +21,7 @@ class CtiEventIn(Schema):
     to: str = Field("", max_length=40, description="Number called (the hotline's)")
     queue: str = Field("", max_length=32)
     agent: str = Field("", max_length=32, description="The seat: its extension or the operator's user name")
-    at: datetime = Field(..., description="When it happened, with its time zone")
+    at: Moment = Field(..., description="When it happened, with its time zone")
     cause: Literal["answered", "no_answer", "busy", "caller_hangup"] | None = Field(
         None, description="hangup only: why the call ended")
 

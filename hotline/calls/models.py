@@ -43,7 +43,7 @@ class CallbackStatus(models.TextChoices):
     """A missed or abandoned call waits in the call-back list until someone calls back."""
 
     PENDING = "pending", _("To call back")
-    DONE = "done", _("Called back")
+    DONE = "done", _("Number called back")
 
 
 class Call(models.Model):
@@ -79,7 +79,7 @@ class Call(models.Model):
     end_cause = models.CharField(_("end cause"), max_length=16, choices=EndCause.choices, blank=True)
     wait_seconds = models.PositiveIntegerField(_("waiting time (s)"), null=True, blank=True)
     callback_status = models.CharField(_("call-back"), max_length=10, choices=CallbackStatus.choices, blank=True)
-    called_back_at = models.DateTimeField(_("called back"), null=True, blank=True)
+    called_back_at = models.DateTimeField(_("number called back at"), null=True, blank=True)
     called_back_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("called back by"), null=True,
                                        blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -119,7 +119,7 @@ class CtiEvent(models.Model):
     queue = models.CharField(max_length=32, blank=True)
     agent = models.CharField(max_length=32, blank=True)
     cause = models.CharField(max_length=16, choices=EndCause.choices, blank=True)
-    received_at = models.DateTimeField(_("received"))
+    received_at = models.DateTimeField(_("arrived"))
 
     class Meta:
         verbose_name = _("CTI event")

@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from hotline.calls.models import Call
+from hotline.core.api_types import Moment
 from hotline.core.errors import ValidationError
 from hotline.org.roles import Perm, require_perm
 from hotline.outages import selectors, services
@@ -26,8 +27,8 @@ class AreaIn(Schema):
 class OutageIn(Schema):
     kind: str = Field(description="planned | emergency")
     reason: str
-    starts_at: datetime
-    expected_restore_at: datetime
+    starts_at: Moment
+    expected_restore_at: Moment
     area: AreaIn
     area_text: str = Field("", description="The area in words; built from the area when blank")
     affects_hydrants: bool = False
@@ -158,7 +159,7 @@ def outage_get(request, number: str):
 
 
 class ExtendIn(Schema):
-    expected_restore_at: datetime
+    expected_restore_at: Moment
     reason: str
     version: int | None = None
 
@@ -172,7 +173,7 @@ def outage_extend(request, number: str, payload: ExtendIn):
 
 
 class RestoreIn(Schema):
-    restored_at: datetime | None = None
+    restored_at: Moment | None = None
     note: str = ""
     version: int | None = None
 
@@ -238,8 +239,8 @@ def outage_link_call(request, number: str, payload: CallLinkIn):
 
 
 class BulkLinkIn(Schema):
-    start: datetime
-    end: datetime | None = None
+    start: Moment
+    end: Moment | None = None
     all_subjects: bool = Field(False, description="Also calls about other subjects (default: supply questions)")
 
 
