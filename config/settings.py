@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "hotline.notify",
     "hotline.outages",
     "hotline.integrations",
+    "hotline.shifts",
+    "hotline.knowledge",
+    "hotline.reports",
 ]
 
 MIDDLEWARE = [

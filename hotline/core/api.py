@@ -71,10 +71,13 @@ def build_api() -> NinjaAPI:
     from hotline.calls.cti_api import router as cti_router
     from hotline.customers.api import router as customers_router
     from hotline.integrations.api import router as integrations_router
+    from hotline.knowledge.api import router as knowledge_router
     from hotline.notify.api import router as notify_router
     from hotline.org.api import router as org_router
     from hotline.outages.api import public_router
     from hotline.outages.api import router as outages_router
+    from hotline.reports.api import router as reports_router
+    from hotline.shifts.api import router as shifts_router
     from hotline.workorders.api import router as workorders_router
 
     api.add_router("/", org_router)
@@ -85,6 +88,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/", outages_router)
     api.add_router("/", notify_router)
     api.add_router("/", integrations_router)
+    api.add_router("/", shifts_router)
+    api.add_router("/", knowledge_router)
+    api.add_router("/", reports_router)
     api.add_router("/", public_router, auth=None)
     return api
 

@@ -55,28 +55,38 @@ class Perm(StrEnum):
     CASE_INBOUND = "gov12345.inbound"  # the 12345 platform transfers cases and urges
     CASE_VIEW = "gov12345.view"  # 12345 cases and what was sent back upstream
     CASE_MANAGE = "gov12345.manage"  # return a case to the platform, send a failed reply again
+    SHIFT_VIEW = "shift.view"  # the shift plan and the handovers
+    HANDOVER = "shift.handover"  # open, write and acknowledge a handover
+    SHIFT_MANAGE = "shift.manage"  # shift definitions and who is on which shift
+    KNOWLEDGE_VIEW = "knowledge.view"  # articles and answer scripts (话术)
+    KNOWLEDGE_EDIT = "knowledge.edit"
+    BOARD_VIEW = "board.view"  # the live board
+    REPORT_VIEW = "report.view"  # period reports and their export
+    STAFFING_VIEW = "staffing.view"  # call forecast and seats needed (Erlang C)
 
 
-_FRONT_LINE = {Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.OUTAGE_VIEW}
+_FRONT_LINE = {Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.OUTAGE_VIEW, Perm.KNOWLEDGE_VIEW}
 _HOTLINE = _FRONT_LINE | {
     Perm.CALL_LOG, Perm.CALL_VIEW, Perm.ORDER_VIEW_ALL, Perm.ORDER_CREATE, Perm.ORDER_DISPATCH,
     Perm.ORDER_CALLBACK, Perm.ORDER_CLOSE, Perm.ORDER_NOTE, Perm.OUTAGE_LINK_CALLS, Perm.CASE_VIEW,
-    Perm.CASE_MANAGE,
+    Perm.CASE_MANAGE, Perm.SHIFT_VIEW, Perm.HANDOVER,
 }
+_SUPERVISION = {Perm.BOARD_VIEW, Perm.REPORT_VIEW, Perm.STAFFING_VIEW, Perm.CALL_KPI_VIEW}
 _UNIT = _FRONT_LINE | {Perm.ORDER_VIEW_UNIT, Perm.ORDER_WORK, Perm.ORDER_NOTE}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(_HOTLINE),
-    Role.SHIFT_LEAD: frozenset(_HOTLINE | {Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_URGE,
-                                           Perm.SURGE_VIEW, Perm.NOTIFY_VIEW, Perm.CALL_KPI_VIEW}),
+    Role.SHIFT_LEAD: frozenset(_HOTLINE | _SUPERVISION | {
+        Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_URGE, Perm.SURGE_VIEW, Perm.NOTIFY_VIEW,
+        Perm.SHIFT_MANAGE, Perm.KNOWLEDGE_EDIT}),
     Role.DISPATCHER: frozenset(_UNIT | {Perm.ORDER_RETURN}),
     Role.FIELD_WORKER: frozenset(_UNIT),
     Role.OUTAGE_COORDINATOR: frozenset(_FRONT_LINE | {
         Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.ORDER_NOTE, Perm.OUTAGE_MANAGE, Perm.OUTAGE_LINK_CALLS,
-        Perm.SURGE_VIEW, Perm.NOTIFY_VIEW}),
-    Role.MANAGER: frozenset({Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW,
-                             Perm.OUTAGE_VIEW, Perm.SURGE_VIEW, Perm.NOTIFY_VIEW, Perm.CALL_KPI_VIEW,
-                             Perm.CASE_VIEW}),
+        Perm.SURGE_VIEW, Perm.NOTIFY_VIEW, Perm.BOARD_VIEW}),
+    Role.MANAGER: frozenset(_SUPERVISION | {
+        Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.OUTAGE_VIEW, Perm.SURGE_VIEW,
+        Perm.NOTIFY_VIEW, Perm.CASE_VIEW, Perm.SHIFT_VIEW, Perm.KNOWLEDGE_VIEW}),
     Role.ADMIN: frozenset(Perm),
     # External systems: each its own role, so that a leaked PBX token cannot file 12345 cases.
     Role.INTEGRATION: frozenset({Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.CUSTOMER_IMPORT}),
