@@ -414,6 +414,7 @@ def test_surge_board_lists_burst_community_with_its_outage_and_offers_a_notice_f
     add_calls(quiet, 6)
 
     login("shiftlead")
+    page.locator("#nav-supervision").click()  # the supervision menu
     page.locator("#nav-surges").click()
     page.wait_for_url(f"{base_url}/outages/surges/")
     page.locator('a[href="?minutes=30"]').click()

@@ -1,0 +1,215 @@
+"""The live board (实时看板): what a supervisor watches on the wall during the shift (SPEC.md S10, C9).
+
+Everything is read fresh on each refresh but two things that change slowly and cost most: the usual
+level of calls per hour (the same weekday's hours over the last weeks: it only changes at midnight,
+kept per process for the day) and the surge alerts (kept per process for a minute)."""
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from hotline.calls.models import Call, Direction, EndCause, LineState
+from hotline.org.roles import Perm, require_perm
+from hotline.workorders.models import OPEN_STATUSES, Satisfaction, Source, WorkOrder
+
+USUAL_WEEKS = 4  # the usual level: the same weekday over the last four weeks
+CASE_HORIZON = timedelta(hours=4)  # 12345 cases whose deadline comes within this (or has passed)
+SURGE_SECONDS = 60
+ANSWER_TARGET_SECONDS = 15
+
+
+@dataclass
+class HourBar:
+    hour: int
+    calls: int
+    usual: float
+
+    @property
+    def above(self) -> bool:
+        return self.usual > 0 and self.calls > 1.5 * self.usual
+
+
+@dataclass
+class Board:
+    at: datetime
+    hours: list[HourBar]
+    calls_today: int = 0
+    usual_so_far: float = 0.0
+    # From the PBX (None when it reports nothing today).
+    waiting: int | None = None
+    talking: int | None = None
+    answered_today: int | None = None
+    unanswered_today: int | None = None
+    service_level_today: float | None = None
+    units: list[dict] = field(default_factory=list)  # open and overdue orders by unit
+    open_orders: int = 0
+    overdue_orders: int = 0
+    outages: list = field(default_factory=list)  # with .linked_calls
+    surges: list = field(default_factory=list)
+    cases: list = field(default_factory=list)  # 12345 orders near (or past) their deadline
+    callbacks_today: int = 0
+    satisfied_today: int = 0
+
+    @property
+    def satisfaction_today(self) -> float | None:
+        return round(self.satisfied_today / self.callbacks_today, 4) if self.callbacks_today else None
+
+    @property
+    def peak(self) -> float:
+        return max([1.0, *(b.calls for b in self.hours), *(b.usual for b in self.hours)])
+
+    def chart(self, *, height: int = 120, step: int = 20) -> dict:
+        """The hours as SVG geometry: a bar per hour, and the usual level as a polyline."""
+        scale = height / self.peak
+        bars = [{"hour": b.hour, "calls": b.calls, "usual": b.usual, "above": b.above, "x": b.hour * step + 3,
+                 "y": round(height - b.calls * scale, 1), "h": round(b.calls * scale, 1)} for b in self.hours]
+        usual = " ".join(f"{b.hour * step + step / 2},{round(height - b.usual * scale, 1)}" for b in self.hours)
+        return {"bars": bars, "usual": usual, "width": 24 * step, "height": height}
+
+
+def live_board(*, actor, now: datetime | None = None) -> Board:
+    require_perm(actor, Perm.BOARD_VIEW)
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    board = Board(at=now, hours=[])
+    _calls(board, midnight, now)
+    _orders(board)
+    _outages(board, now)
+    board.surges = _surges(now)
+    _cases(board, now)
+    _satisfaction(board, midnight)
+    return board
+
+
+def _calls(board: Board, midnight: datetime, now: datetime) -> None:
+    counts = [0] * 24
+    pbx = {"answered": 0, "unanswered": 0, "in_target": 0, "offered": 0}
+    rows = (Call.objects.filter(ringing_at__gte=midnight, ringing_at__lte=now, direction=Direction.INBOUND)
+            .values_list("ringing_at", "line_state", "end_cause", "answered_at", "wait_seconds"))
+    for ringing_at, line_state, end_cause, answered_at, wait in rows.iterator(chunk_size=5000):
+        counts[timezone.localtime(ringing_at).hour] += 1
+        if not line_state:
+            continue
+        pbx["offered"] += 1
+        if answered_at is not None or end_cause == EndCause.ANSWERED:
+            pbx["answered"] += 1
+            pbx["in_target"] += wait is not None and wait <= ANSWER_TARGET_SECONDS
+        elif line_state == LineState.ENDED:
+            pbx["unanswered"] += 1
+    usual = usual_by_hour(midnight)
+    board.hours = [HourBar(h, counts[h], usual[h]) for h in range(24)]
+    board.calls_today = sum(counts)
+    current = timezone.localtime(now)
+    board.usual_so_far = round(sum(usual[:current.hour]) + usual[current.hour] * current.minute / 60, 1)
+    if pbx["offered"]:
+        live = dict(Call.objects.filter(ringing_at__gte=now - timedelta(hours=2),
+                                        line_state__in=[LineState.RINGING, LineState.ANSWERED])
+                    .values_list("line_state").annotate(n=Count("id")).order_by())
+        board.waiting, board.talking = live.get(LineState.RINGING, 0), live.get(LineState.ANSWERED, 0)
+        board.answered_today, board.unanswered_today = pbx["answered"], pbx["unanswered"]
+        board.service_level_today = round(pbx["in_target"] / pbx["offered"], 4)
+
+
+_usual: dict[str, list[float]] = {}
+
+
+def usual_by_hour(midnight: datetime) -> list[float]:
+    """Calls per hour of day on the same weekday, averaged over the last USUAL_WEEKS weeks (a day
+    with no calls at all — before the system was used — is left out)."""
+    key = midnight.isoformat()
+    if key not in _usual:
+        per_day: dict[int, list[int]] = {}
+        for week in range(1, USUAL_WEEKS + 1):
+            start = midnight - timedelta(weeks=week)
+            per_day[week] = [0] * 24
+            for (ringing_at,) in (Call.objects.filter(ringing_at__gte=start, ringing_at__lt=start + timedelta(days=1),
+                                                      direction=Direction.INBOUND)
+                                  .values_list("ringing_at").iterator(chunk_size=5000)):
+                per_day[week][timezone.localtime(ringing_at).hour] += 1
+        days = [hours for hours in per_day.values() if sum(hours)]
+        _usual.clear()  # one day's baseline per process
+        _usual[key] = [round(sum(d[h] for d in days) / len(days), 1) if days else 0.0 for h in range(24)]
+    return _usual[key]
+
+
+def _orders(board: Board) -> None:
+    from hotline.org.models import Unit
+
+    rows = (WorkOrder.objects.filter(status__in=OPEN_STATUSES).values_list("unit_id")
+            .annotate(open=Count("id"), overdue=Count("id", filter=Q(is_overdue=True))).order_by())
+    names = dict(Unit.objects.values_list("pk", "name"))
+    units = [{"unit_id": unit_id, "unit": names.get(unit_id, "") if unit_id else None, "open": n, "overdue": late}
+             for unit_id, n, late in rows]
+    units.sort(key=lambda u: (-u["overdue"], -u["open"]))
+    board.units = units
+    board.open_orders = sum(u["open"] for u in units)
+    board.overdue_orders = sum(u["overdue"] for u in units)
+
+
+def _outages(board: Board, now: datetime) -> None:
+    from hotline.outages.services import current_outages
+
+    outages = [o for o in current_outages(now) if o.starts_at <= now + timedelta(hours=24)]
+    linked = dict(Call.objects.filter(outage_id__in=[o.pk for o in outages]).values_list("outage_id")
+                  .annotate(n=Count("id")).order_by()) if outages else {}
+    for outage in outages:
+        outage.linked_calls = linked.get(outage.pk, 0)
+    board.outages = outages
+
+
+_surges_cache: tuple[float, list] = (0.0, [])
+
+
+def _surges(now: datetime) -> list:
+    from hotline.outages.selectors import call_surges
+
+    global _surges_cache
+    if time.monotonic() - _surges_cache[0] > SURGE_SECONDS:
+        _surges_cache = (time.monotonic(), call_surges(minutes=60, now=now))
+    return _surges_cache[1]
+
+
+def forget_cached(**_kwargs) -> None:
+    global _surges_cache
+    _surges_cache = (0.0, [])
+    _usual.clear()
+
+
+def _cases(board: Board, now: datetime) -> None:
+    """12345 orders whose sign-for or resolution deadline comes within CASE_HORIZON, or has passed."""
+    soon = now + CASE_HORIZON
+    orders = (WorkOrder.objects.filter(source=Source.GOV_12345, status__in=OPEN_STATUSES)
+              .filter(Q(accepted_at__isnull=True, accept_due__lte=soon) | Q(resolve_due__lte=soon))
+              .select_related("unit").order_by("resolve_due")[:20])
+    for order in orders:
+        order.board_due = order.accept_due if order.accepted_at is None and order.accept_due else order.resolve_due
+        order.board_late = order.board_due is not None and order.board_due < now
+    board.cases = sorted(orders, key=lambda o: o.board_due or now)
+
+
+def _satisfaction(board: Board, midnight: datetime) -> None:
+    row = WorkOrder.objects.filter(callback_at__gte=midnight).aggregate(
+        n=Count("id"), ok=Count("id", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])))
+    board.callbacks_today, board.satisfied_today = row["n"], row["ok"]
+
+
+def as_dict(board: Board) -> dict:
+    return {
+        "at": board.at, "calls_today": board.calls_today, "usual_so_far": board.usual_so_far,
+        "hours": [{"hour": b.hour, "calls": b.calls, "usual": b.usual} for b in board.hours],
+        "waiting": board.waiting, "talking": board.talking, "answered_today": board.answered_today,
+        "unanswered_today": board.unanswered_today, "service_level_today": board.service_level_today,
+        "open_orders": board.open_orders, "overdue_orders": board.overdue_orders, "units": board.units,
+        "outages": [{"number": o.number, "area": o.area_text, "status": o.status, "kind": o.kind,
+                     "expected_restore_at": o.expected_restore_at, "linked_calls": o.linked_calls}
+                    for o in board.outages],
+        "surges": [{"kind": s.kind, "name": s.name, "calls": s.calls, "usual": s.usual} for s in board.surges],
+        "cases": [{"number": o.number, "external_id": o.external_id, "title": o.title, "status": o.status,
+                   "unit": o.unit.name if o.unit else None, "due": o.board_due, "late": o.board_late}
+                  for o in board.cases],
+        "callbacks_today": board.callbacks_today, "satisfaction_today": board.satisfaction_today,
+    }
