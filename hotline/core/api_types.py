@@ -8,7 +8,7 @@ from pydantic import AfterValidator
 EARLIEST, LATEST = 2000, 2100
 
 
-def _sane_moment(value: datetime) -> datetime:
+def sane_moment(value: datetime) -> datetime:
     """A time an event of ours can have: between 2000 and 2100, and — when it carries an offset —
     converted to UTC (PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows)."""
     if not EARLIEST <= value.year < LATEST:
@@ -24,4 +24,4 @@ def _sane_moment(value: datetime) -> datetime:
 
 
 # A date and time in a request (ISO 8601; with its offset, or local time when it has none).
-Moment = Annotated[datetime, AfterValidator(_sane_moment)]
+Moment = Annotated[datetime, AfterValidator(sane_moment)]

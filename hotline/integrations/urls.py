@@ -1,6 +1,10 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from hotline.integrations import views
+
 app_name = "integrations"
-# Placeholder until the case list is written (the menu links to "integrations:cases").
-urlpatterns: list = [path("", lambda request: HttpResponse("12345"), name="cases")]
+urlpatterns = [
+    path("", views.case_list, name="cases"),
+    path("messages/<int:message_id>/resend/", views.message_resend, name="resend"),
+    path("<str:case_id>/return/", views.case_return, name="return"),
+]

@@ -95,10 +95,13 @@ class ChannelRouter:
     """Sends each message through its channel's gateway (the SMS gateway by default); a gateway is
     made the first time its channel is used and closed with the router."""
 
-    name = "router"
-
     def __init__(self, default=None, **by_channel):
         self._default, self._made = default, dict(by_channel)
+
+    @property
+    def name(self) -> str:
+        """The SMS gateway's name (what most messages go through)."""
+        return self.gateway("sms").name
 
     def gateway(self, channel: str):
         if channel not in self._made:

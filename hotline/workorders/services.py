@@ -80,6 +80,8 @@ def allowed_actions(actor, order: WorkOrder) -> list[str]:
             continue
         if name == "note" and not _may_see(actor, order):
             continue
+        if name in ("cancel", "close") and order.source == Source.GOV_12345:
+            continue  # a 12345 case is returned to the platform instead, and closed when the reply is sent
         actions.append(name)
     return actions
 
