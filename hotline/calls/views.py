@@ -16,6 +16,7 @@ from hotline.calls.models import Outcome
 from hotline.calls.selectors import OrderDefaults
 from hotline.core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationError
 from hotline.customers.selectors import phone_display
+from hotline.knowledge.views import call_panel_box
 from hotline.org.roles import Perm, require_perm
 from hotline.workorders import selectors as order_selectors
 from hotline.workorders.forms import add_domain_error
@@ -193,6 +194,9 @@ def _context(request, form: CallForm, ws: Workspace) -> dict:
         "form": form, "pop": ws.pop, "accounts": ws.accounts, "account": ws.account,
         "is_calibration": ws.subject is not None and ws.subject.code == CALIBRATION_SUBJECT,
         "subject": ws.subject, "now": timezone.now(),
+        # The knowledge box: the subject's articles (or those found by the words typed), outage
+        # answers filled from the outage at the caller's address.
+        "knowledge": call_panel_box(request, subject=ws.subject, pop=ws.pop),
         # The PBX's record of this call (from the live pop), completed when the call is logged.
         "cti_call": "".join(ch for ch in (request.POST.get("cti_call") or request.GET.get("call") or "") if ch.isdigit()),
     }

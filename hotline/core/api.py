@@ -45,7 +45,10 @@ def build_api() -> NinjaAPI:
     def validation_error(request, exc: NinjaValidationError):
         fields = {}
         for err in exc.errors:
-            loc = [str(part) for part in err.get("loc", []) if part not in {"body", "query", "path", "payload"}]
+            loc = [str(part) for part in err.get("loc", [])]
+            for _step in range(2):  # Ninja's leading parts ("body", "payload"; "query", "params"), not a field's name
+                if loc and len(loc) > 1 and loc[0] in {"body", "query", "path", "payload", "params", "form", "file"}:
+                    loc = loc[1:]
             fields[".".join(loc) or "request"] = err.get("msg", "")
         return _error(api, request, 422, ErrorCode.VALIDATION, _("The request is not valid."), fields)
 
