@@ -45,9 +45,17 @@ def cti_event_receive(*, actor, event: str, call_id: str, at: datetime, caller: 
     with transaction.atomic():
         if not EVENTS.insert_ignoring_conflict(row, unique=["call_id", "event"]):
             return CtiResult(call=CALLS.get(call_id), duplicate=True)
-        call = _locked_call(row)
-        was_answered = _is_answered(call)
-        CALLS.update(call, _derive(call, EVENTS.all(call_id)))
+        was_answered = False
+        call = _new_call(row) if event == CtiEventKind.RINGING else None  # a call's first event, as a rule
+        if call is None:
+            call, events = _locked_call_and_events(call_id)
+            if call is None:
+                call = _new_call(row)
+            if call is None:  # created meanwhile by another of its events: wait for it, then derive
+                call, events = _locked_call_and_events(call_id)
+            if events:
+                was_answered = _is_answered(call)
+                CALLS.update(call, _derive(call, events))
         if not was_answered and _is_answered(call) and call.caller_number:
             _caller_got_through(call)
     return CtiResult(call=call, duplicate=False)
@@ -81,17 +89,22 @@ def _checked(*, event, call_id, at, caller, called, queue, agent, cause) -> CtiE
                     queue=queue or "", agent=agent or "", cause=cause or "", received_at=timezone.now())
 
 
-def _locked_call(row: CtiEvent) -> Call:
-    call = CALLS.get(row.call_id, for_update=True)
-    if call is not None:
-        return call
-    # Two first events of one call at once: one inserts, the other finds it (and waits for its lock).
-    CALLS.insert_ignoring_conflict(Call(
-        cti_call_id=row.call_id, direction=Direction.INBOUND, caller_number=row.caller_number,
-        called_number=row.called_number, ringing_at=row.at, queue=row.queue, agent=row.agent,
-        line_state=LineState.RINGING, outcome=Outcome.ANSWERED, operator_id=agent_user_id(row.agent)),
-        unique=["cti_call_id"])
-    return CALLS.get(row.call_id, for_update=True)
+def _new_call(row: CtiEvent) -> Call | None:
+    """The call's record made from its first event, or None when it exists already. Its other events
+    that may be on their way wait for this row's lock and derive from all of them (nothing else of
+    this call is visible yet: a transaction that stored one of its events created the call too)."""
+    call = Call(cti_call_id=row.call_id, direction=Direction.INBOUND, caller_number=row.caller_number,
+                called_number=row.called_number, ringing_at=row.at, outcome=Outcome.ANSWERED)
+    _derive(call, [row])
+    return call if CALLS.insert_ignoring_conflict(call, unique=["cti_call_id"]) else None
+
+
+def _locked_call_and_events(call_id: str) -> tuple[Call | None, list[CtiEvent]]:
+    """The call, locked, then all its events. Two statements on purpose: on PostgreSQL a statement
+    that waited for the lock still reads other tables as of its start, and would miss the event the
+    lock's previous holder just committed."""
+    call = CALLS.get(call_id, for_update=True)
+    return (call, EVENTS.all(call_id)) if call is not None else (None, [])
 
 
 def _derive(call: Call, events: list[CtiEvent]) -> list[str]:

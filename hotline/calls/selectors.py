@@ -181,7 +181,7 @@ def callback_list(*, actor, limit: int = 100) -> list[CallbackEntry]:
     from hotline.calls.models import CallbackStatus
 
     require_perm(actor, Perm.CALL_LOG)
-    pending = Call.objects.filter(callback_status=CallbackStatus.PENDING).order_by("ringing_at")[:2000]
+    pending = Call.objects.filter(callback_status=CallbackStatus.PENDING).order_by("ringing_at", "pk")[:2000]
     entries: dict[str, CallbackEntry] = {}
     for call in pending.only("pk", "caller_number", "ringing_at", "outcome", "wait_seconds", "queue", "agent"):
         entry = entries.get(call.caller_number)

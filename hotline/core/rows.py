@@ -7,69 +7,95 @@ from django.db import connection
 
 
 class HotRows:
-    """Read one row of ``model`` by one column, and write some of its fields back by primary key."""
+    """Read rows of ``model`` by one column, insert one unless it conflicts, write fields back by pk."""
 
     def __init__(self, model, *, by: str):
         self.model, self.by = model, by
-        self._select: dict[tuple[str, bool], tuple] = {}
+        self._shapes: dict[str, tuple] = {}
+        self._sql: dict[tuple, str] = {}
 
-    def _select_sql(self, for_update: bool) -> tuple:
-        key = (connection.vendor, for_update)
-        if key not in self._select:
-            q, meta = connection.ops.quote_name, self.model._meta
+    # --- the columns and how to turn them into an instance -------------------------------------------
+
+    def _shape(self) -> tuple:
+        if connection.vendor not in self._shapes:
+            meta = self.model._meta
             fields = meta.concrete_fields
-            lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
-            sql = (f"SELECT {', '.join(q(f.column) for f in fields)} FROM {q(meta.db_table)} "
-                   f"WHERE {q(meta.get_field(self.by).column)} = %s LIMIT 1{lock}")
             converters = []
             for field in fields:  # as the ORM's compiler applies them: the backend's, then the field's
                 col = field.get_col(meta.db_table)
                 converters.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-            self._select[key] = (sql, [f.attname for f in fields], converters)
-        return self._select[key]
+            self._shapes[connection.vendor] = ([f.column for f in fields], [f.attname for f in fields], converters)
+        return self._shapes[connection.vendor]
+
+    def columns(self, alias: str) -> str:
+        q = connection.ops.quote_name
+        return ", ".join(f"{alias}.{q(column)}" for column in self._shape()[0])
+
+    def instance(self, values) -> object | None:
+        """A model instance from the row's slice of this model's columns (None for an outer join's miss)."""
+        _columns, attnames, converters = self._shape()
+        values = list(values)
+        if values[0] is None:
+            return None
+        for i, (col, field_converters) in enumerate(converters):
+            for converter in field_converters:
+                values[i] = converter(values[i], col, connection)
+        return self.model.from_db(connection.alias, attnames, values)
+
+    # --- statements ---------------------------------------------------------------------------------
 
     def get(self, value, *, for_update: bool = False):
-        rows = self._fetch(value, for_update=for_update, limit=True)
-        return rows[0] if rows else None
+        key = ("get", connection.vendor, for_update)
+        if key not in self._sql:
+            q, meta = connection.ops.quote_name, self.model._meta
+            lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+            self._sql[key] = (f"SELECT {self.columns('t')} FROM {q(meta.db_table)} t "
+                              f"WHERE t.{q(meta.get_field(self.by).column)} = %s LIMIT 1{lock}")
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql[key], [value])
+            row = cursor.fetchone()
+        return self.instance(row) if row else None
 
     def all(self, value) -> list:
-        return self._fetch(value, for_update=False, limit=False)
-
-    def _fetch(self, value, *, for_update: bool, limit: bool) -> list:
-        sql, attnames, converters = self._select_sql(for_update)
-        if not limit:
-            sql = sql.replace(" LIMIT 1", "")
+        key = ("all", connection.vendor)
+        if key not in self._sql:
+            q, meta = connection.ops.quote_name, self.model._meta
+            self._sql[key] = (f"SELECT {self.columns('t')} FROM {q(meta.db_table)} t "
+                              f"WHERE t.{q(meta.get_field(self.by).column)} = %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [value])
-            rows = cursor.fetchall()
-        objects = []
-        for row in rows:
-            values = list(row)
-            for i, (col, field_converters) in enumerate(converters):
-                for converter in field_converters:
-                    values[i] = converter(values[i], col, connection)
-            objects.append(self.model.from_db(connection.alias, attnames, values))
-        return objects
+            cursor.execute(self._sql[key], [value])
+            return [self.instance(row) for row in cursor.fetchall()]
 
     def insert_ignoring_conflict(self, instance, *, unique: list[str]) -> bool:
         """INSERT ``instance`` (every concrete field but the pk) unless a row with the same ``unique``
         columns exists; True when it was inserted. One statement on SQLite and PostgreSQL alike."""
-        q, meta = connection.ops.quote_name, self.model._meta
+        key = ("insert", connection.vendor, tuple(unique))
+        meta = self.model._meta
         fields = [f for f in meta.concrete_fields if not f.primary_key]
-        sql = (f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-               f"VALUES ({', '.join(['%s'] * len(fields))}) "
-               f"ON CONFLICT ({', '.join(q(meta.get_field(n).column) for n in unique)}) DO NOTHING")
+        if key not in self._sql:
+            q = connection.ops.quote_name
+            self._sql[key] = (
+                f"INSERT INTO {q(meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))}) "
+                f"ON CONFLICT ({', '.join(q(meta.get_field(n).column) for n in unique)}) DO NOTHING "
+                f"RETURNING {q(meta.pk.column)}")
         params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount == 1
+            cursor.execute(self._sql[key], params)
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        instance.pk = row[0]
+        instance._state.adding, instance._state.db = False, connection.alias
+        return True
 
     def update(self, instance, names: list[str]) -> None:
         """UPDATE the named fields (attribute names, e.g. ``operator_id``) of ``instance`` by its pk."""
         if not names:
             return
         q, meta = connection.ops.quote_name, self.model._meta
-        fields = [meta.get_field(name.removesuffix("_id") if name.endswith("_id") else name) for name in names]
+        by_attname = {f.attname: f for f in meta.concrete_fields}
+        fields = [by_attname[name] for name in names]
         sql = (f"UPDATE {q(meta.db_table)} SET {', '.join(f'{q(f.column)} = %s' for f in fields)} "
                f"WHERE {q(meta.pk.column)} = %s")
         params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]

@@ -124,6 +124,9 @@ def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, 
         _areas(city, units)
     log(f"organisation: {Unit.objects.count()} units, {User.objects.count()} staff; "
         f"{Community.objects.count()} communities")
+    from hotline.demo.knowledge import seed_knowledge
+
+    seed_knowledge(log=log)
 
     def progress(result):
         if result.processed % 50000 == 0:
@@ -144,6 +147,12 @@ def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, 
         from hotline.demo.outages import seed_outages
 
         seed_outages(seed=seed, log=log)
+        from hotline.demo.gov12345 import seed_gov12345_cases
+
+        seed_gov12345_cases(log=log)
         from hotline.demo.pbx import seed_pbx
 
         seed_pbx(seed=seed, log=log)
+        from hotline.demo.shifts import seed_shifts
+
+        seed_shifts(seed=seed, days=min(history_days, 14), log=log)

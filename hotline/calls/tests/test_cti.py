@@ -197,8 +197,8 @@ def test_callback_list_groups_a_numbers_missed_calls_and_calling_back_clears_the
     for n, minutes in enumerate((0, 3, 6)):
         post("ringing", call_id=f"m{n}", seconds=minutes * 60)
         post("hangup", call_id=f"m{n}", seconds=minutes * 60 + 30, cause="caller_hangup")
-    post("ringing", call_id="other", **{"from": "13900000000"})
-    post("hangup", call_id="other", seconds=20, cause="busy", **{"from": "13900000000"})
+    post("ringing", call_id="other", seconds=30, **{"from": "13900000000"})
+    post("hangup", call_id="other", seconds=50, cause="busy", **{"from": "13900000000"})
     client.force_login(seat)
     entries = client.get("/api/v1/calls/callbacks").json()
     assert [(e["number"], len(e["calls"])) for e in entries] == [("13805331234", 3), ("13900000000", 1)]
@@ -207,3 +207,25 @@ def test_callback_list_groups_a_numbers_missed_calls_and_calling_back_clears_the
     assert [e["number"] for e in client.get("/api/v1/calls/callbacks").json()] == ["13900000000"]
     again = client.post("/api/v1/calls/callbacks/done", {"number": "13805331234"}, content_type="application/json")
     assert again.status_code == 409
+
+
+@pytest.mark.skipif(__import__("django.db").db.connection.vendor != "postgresql",
+                    reason="parallel transactions need PostgreSQL (run with DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_calls_events_arriving_at_once_make_one_record(make_user):
+    """The PBX's senders post a call's three events in parallel, each twice: one record, derived from all."""
+    from hotline.calls.cti import cti_event_receive
+    from hotline.workorders.tests.test_concurrency import run_in_threads
+
+    pbx = make_user(Role.PBX, username="pbx")
+    seat = make_user(Role.OPERATOR, username="liu", extension="8001")
+    steps = [("ringing", 0, ""), ("answered", 7, ""), ("hangup", 90, "answered")] * 2
+    for n in range(5):
+        results = run_in_threads(len(steps), lambda i, n=n: cti_event_receive(
+            actor=pbx, event=steps[i][0], call_id=f"race-{n}", at=T0 + timedelta(seconds=steps[i][1]),
+            caller="13805331234", agent="8001", cause=steps[i][2]))
+        assert not [r for r in results if isinstance(r, Exception)], results
+        assert sum(r.duplicate for r in results) == 3
+        call = Call.objects.get(cti_call_id=f"race-{n}")
+        assert (call.line_state, call.outcome, call.wait_seconds, call.operator) == ("ended", "answered", 7, seat)
+        assert call.ringing_at == T0 and CtiEvent.objects.filter(call_id=f"race-{n}").count() == 3
