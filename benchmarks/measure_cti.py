@@ -678,6 +678,10 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=5000, help="--prepare: accounts of the demo city (5000)")
     parser.add_argument("--out", type=Path, help="write the figures to this JSON file")
     parser.add_argument("--no-report", action="store_true", help="do not print the report (run.py prints it)")
+    parser.add_argument("--gunicorn", default=f"2,4,{SENDERS // 2}", metavar="WORKERS,THREADS,CONNECTIONS",
+                        help="gunicorn for the CTI and 12345 loads (default 2,4,2: each worker holds at most its "
+                             "share of the senders' connections; 4,1,2: four single-threaded workers that keep "
+                             "one connection alive each)")
     args = parser.parse_args()
     _configure()
     from django.conf import settings
@@ -710,7 +714,8 @@ def main() -> int:
     if args.cti_seconds > 0 or args.cases_seconds > 0:
         # As the sustained creates of measure_history: each worker holds at most its share of the 4
         # keep-alive connections, so that both workers work.
-        with Server(data_dir, worker_connections=SENDERS // 2) as server:
+        workers, threads, conns = (int(x) for x in args.gunicorn.split(","))
+        with Server(data_dir, workers=workers, threads=threads, worker_connections=conns) as server:
             if args.cti_seconds > 0:
                 attempt("cti", lambda: measure_cti_ingest(server, args.cti_seconds,
                                                           profile_seconds=args.profile_seconds))

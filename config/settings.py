@@ -104,7 +104,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept like PostgreSQL's (opening one runs the PRAGMAs below: a third of a small
+    # request's time); each web thread and the worker have their own.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server and the worker read while one of them writes; a page cache of up to
         # 200 MB and memory-mapped reads keep a million-account database (~0.7 GB) mostly in memory;

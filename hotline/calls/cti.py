@@ -158,9 +158,15 @@ def _is_answered(call: Call) -> bool:
 
 def _caller_got_through(call: Call) -> None:
     """A caller whose earlier call was missed has now been answered: no call-back is needed."""
-    Call.objects.filter(caller_number=call.caller_number, callback_status=CallbackStatus.PENDING,
-                        ringing_at__lt=call.ringing_at).update(callback_status=CallbackStatus.DONE,
-                                                               called_back_at=call.answered_at or call.ringing_at)
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    sql = (f"UPDATE {q(Call._meta.db_table)} SET {q('callback_status')} = %s, {q('called_back_at')} = %s "
+           f"WHERE {q('caller_number')} = %s AND {q('callback_status')} = %s AND {q('ringing_at')} < %s")
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:  # plain SQL: it runs for every answered call
+        cursor.execute(sql, [CallbackStatus.DONE.value, adapt(call.answered_at or call.ringing_at), call.caller_number,
+                             CallbackStatus.PENDING.value, adapt(call.ringing_at)])
 
 
 # The seats: extension or user name -> user id, read once per process (REFERENCE_CACHE_SECONDS).
