@@ -142,6 +142,8 @@ EVENT_FIELDS = ["order", "at", "actor", "kind", "from_status", "to_status", "uni
 CALL_FIELDS = [
     "direction", "caller_number", "called_number", "ringing_at", "answered_at", "ended_at", "operator", "account",
     "request_type", "subject", "summary", "outcome", "work_order", "cti_call_id", "logged_at",
+    # As the PBX reported them (calls.cti): the connection KPIs and the live board read these.
+    "queue", "agent", "line_state", "end_cause", "wait_seconds", "callback_status", "called_back_at",
 ]
 OPEN = ("new", "dispatched", "accepted", "in_progress", "returned", "reopened")
 NEVER = float("inf")
@@ -787,8 +789,12 @@ class HistoryGenerator:
             answered_at = ended_at = None
         dt = self._dt
         ended = dt(ended_at)
+        if answered:
+            pbx = ["hotline", "", "ended", "answered", int(answered_at - ringing), "", None]
+        else:  # rang out; the hotline called the number back half an hour later
+            pbx = ["hotline", "", "ended", "no_answer", 30, "done", dt(ringing + 1800)]
         return ["inbound", number, "", dt(ringing), dt(answered_at), ended, operator, account,
-                request_type, subject, summary, outcome, order_id, None, ended or dt(ringing + 30)]
+                request_type, subject, summary, outcome, order_id, None, ended or dt(ringing + 30), *pbx]
 
     def _consultation(self, ringing: float) -> list:
         rng = self.rng

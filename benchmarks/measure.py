@@ -532,6 +532,10 @@ def main() -> None:
 
         traceback.print_exc()
         results["outages"] = {"error": f"{type(exc).__name__}: {exc}"}
+    if "history" in results:  # period reports, export, staffing (benchmarks/measure_reports.py)
+        from measure_reports import measure_reports
+
+        results["reports"] = measure_reports()
     results["load_average_end"] = os.getloadavg()
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
 

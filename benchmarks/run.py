@@ -3,12 +3,15 @@ and work orders, screen pops, order creation, lists and transitions; sustained c
 
     .venv/bin/python benchmarks/run.py [--accounts N] [--calls N] [--orders N] [--postgres URL]
                                        [--queries N] [--pages N] [--load-seconds S]
+                                       [--cti-seconds S] [--pop-samples N] [--cases-seconds S]
 
 Builds (once, cached in benchmarks/data/) a CSV of N demo-city accounts in the billing import
 format, then measures each database in its own subprocess (benchmarks/measure.py), because Django
 reads the database settings at import: SQLite always, PostgreSQL when --postgres URL,
 BENCH_POSTGRES_URL or DATABASE_URL is given. Prints a report and writes the figures to
-benchmarks/data/results-<db>.json. See benchmarks/README.md.
+benchmarks/data/results-<db>.json. After each database's measurements, CTI events, the live screen pop
+and 12345 cases over HTTP (benchmarks/measure_cti.py) in one more subprocess on the same database.
+See benchmarks/README.md.
 """
 
 import argparse
@@ -34,6 +37,7 @@ PROTECTED_DATABASES = {"test", "postgres", "template0", "template1"}
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH_DIR))
 
+from measure_cti import print_cti_report, print_cti_summary  # noqa: E402
 from report import print_report, print_summary  # noqa: E402
 
 # --- data set -------------------------------------------------------------------------------------
@@ -175,11 +179,30 @@ def run_database(label: str, env_db: dict, csv_path: Path, args) -> dict | None:
         print(f"!!! {label}: the measurement failed (exit status {proc.returncode})")
         return None
     results = json.loads(out.read_text())
+    if args.cti_seconds > 0 or args.pop_samples > 0 or args.cases_seconds > 0:
+        results["cti_http"] = run_cti(label, env, data_dir, args)
     results["machine"] = machine_info
     results["command"] = " ".join(sys.argv)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     return results
+
+
+def run_cti(label: str, env: dict, data_dir: Path, args) -> dict:
+    """CTI events, the live pop and 12345 cases over HTTP (benchmarks/measure_cti.py) on the database the
+    measurements left, in a subprocess of their own (the same environment); their figures, or the error."""
+    out = DATA / f"results-cti-{label}.json"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(BENCH_DIR / "measure_cti.py"), "--label", label, "--cti-seconds", str(args.cti_seconds),
+           "--pop-samples", str(args.pop_samples), "--cases-seconds", str(args.cases_seconds), "--out", str(out),
+           "--no-report"]
+    print(f"\n=== {label}: CTI, live pop and 12345 over HTTP (benchmarks/measure_cti.py) ===", flush=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env)
+    if not out.exists():
+        return {"error": f"measure_cti.py failed (exit status {proc.returncode})"}
+    figures = json.loads(out.read_text())
+    out.unlink()  # kept in results-<label>.json
+    return figures
 
 
 def hold_lock():
@@ -219,6 +242,12 @@ def main() -> int:
                         help="work orders in the generated history (default 2,000,000); --calls 0 --orders 0: no history")
     parser.add_argument("--load-seconds", type=float, default=30,
                         help="PostgreSQL: seconds of sustained creates over HTTP (gunicorn, 4 clients); 0: skip")
+    parser.add_argument("--cti-seconds", type=float, default=20,
+                        help="seconds of CTI events over HTTP (gunicorn, 4 senders; benchmarks/measure_cti.py); 0: skip")
+    parser.add_argument("--pop-samples", type=int, default=50,
+                        help="ringing → screen pop samples in Chromium, alone and under CTI load; 0: skip")
+    parser.add_argument("--cases-seconds", type=float, default=20,
+                        help="seconds of 12345 cases over HTTP (4 senders); 0: skip")
     args = parser.parse_args()
     if args.accounts < 1000:
         parser.error("--accounts: at least 1000")
@@ -254,9 +283,12 @@ def main() -> int:
         results = run_database(label, env_db, csv_path, args)
         if results:
             print_report(results)
+            if results.get("cti_http"):
+                print_cti_report(results["cti_http"])
             all_results.append(results)
     if len(all_results) > 1:
         print_summary(all_results)
+        print_cti_summary([r.get("cti_http") or {} for r in all_results])
     for r in all_results:
         print(f"figures: {(DATA / ('results-' + r['label'] + '.json')).relative_to(ROOT)}")
     print(f"whole run {time.perf_counter() - run_started:.0f} s ({(time.perf_counter() - run_started) / 60:.1f} min); "

@@ -46,7 +46,7 @@ ZH = {
 "Choose at most a year.": "最多选择一年。",
 "Calls reported by the telephone system only. Answer rate: answered / offered. %(target)s-second rate: answered within %(target)s seconds / offered. Average wait over the answered calls.":
     "仅统计电话系统上报的来电。接通率 = 接通量 / 呼入量；%(target)s秒接通率 = %(target)s 秒内接通量 / 呼入量；平均等待按已接通来电计算。",
-"12345 cases": "12345 工单", "Not logged yet": "待登记",
+"12345 cases": "12345 工单", "Not logged yet": "待登记", "outside any shift": "不在任何班次",
 }
 PLURALS = {
     "%(n)s account": ["%(n)s 个户号"],

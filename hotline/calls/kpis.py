@@ -16,7 +16,6 @@ from hotline.org.roles import Perm, require_perm
 
 ANSWER_TARGET_SECONDS = 15
 MAX_DAYS = 366
-DAY_SHIFT = (time(8, 15), time(17, 30))  # TODO(reports): still imported by reports/period.py; remove with it
 GROUPS = {"hour": gettext_lazy("Hour of day"), "shift": gettext_lazy("Shift"), "day": gettext_lazy("Day")}
 
 

@@ -92,7 +92,7 @@ class Call(models.Model):
             models.Index(fields=["operator", "-ringing_at"], name="call_operator_recent"),
             models.Index(fields=["outage", "ringing_at"], name="call_outage_time",
                          condition=models.Q(outage__isnull=False)),
-            models.Index(fields=["ringing_at"], name="call_callback_due",
+            models.Index(fields=["caller_number", "ringing_at"], name="call_callback_due",
                          condition=models.Q(callback_status="pending")),
         ]
         ordering = ["-ringing_at"]

@@ -201,4 +201,7 @@ def callback_list(*, actor, limit: int = 100) -> list[CallbackEntry]:
 def callback_count() -> int:
     from hotline.calls.models import CallbackStatus
 
-    return Call.objects.filter(callback_status=CallbackStatus.PENDING).values("caller_number").distinct().count()
+    # The numbers of the (few) pending calls, counted here: a DISTINCT lets the planner walk a whole index
+    # of the call table instead (seconds at five million calls).
+    return len(set(Call.objects.filter(callback_status=CallbackStatus.PENDING)
+                   .values_list("caller_number", flat=True)[:5000]))

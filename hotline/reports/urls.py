@@ -19,4 +19,5 @@ urlpatterns = [
     path("", _view("views", "period"), name="period"),
     path("board/", _view("board_views", "board"), name="board"),
     path("staffing/", _view("views", "staffing"), name="staffing"),
+    path("export/", _view("views", "export"), name="export"),
 ]

@@ -225,7 +225,13 @@ class WorkOrderEvent(models.Model):
     class Meta:
         verbose_name = _("work-order event")
         verbose_name_plural = _("work-order events")
-        indexes = [models.Index(fields=["order", "at"], name="woe_order_at")]
+        indexes = [
+            models.Index(fields=["order", "at"], name="woe_order_at"),
+            # The period reports' returns and reopenings (a few percent of the timeline) by time. One partial
+            # index per kind: SQLite uses a partial index only when the query repeats its condition.
+            models.Index(fields=["at", "order"], name="report_woe_returned", condition=Q(kind="returned")),
+            models.Index(fields=["at", "order"], name="report_woe_reopened", condition=Q(kind="reopened")),
+        ]
         ordering = ["at", "id"]
 
 

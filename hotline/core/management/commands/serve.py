@@ -22,8 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
         parser.add_argument("--no-demo", action="store_true", help="do not load the demo city into an empty database")
+        parser.add_argument("--simulate-calls", type=float, default=float(os.environ.get("SIMULATE_CALLS", "0")),
+                            metavar="PER_HOUR", help="also replay calls from the telephone system in real time, this "
+                            "many an hour, ringing at the seats of operator (8001) and shiftlead (8000)")
 
-    def handle(self, *args, host, port, web_workers, no_demo, **options):
+    def handle(self, *args, host, port, web_workers, no_demo, simulate_calls, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         if not no_demo and not demo_is_loaded():
@@ -37,6 +40,12 @@ class Command(BaseCommand):
             ], cwd=settings.BASE_DIR),
             subprocess.Popen([python, manage, "run_huey", "--quiet"], cwd=settings.BASE_DIR),
         ]
+        if simulate_calls > 0:
+            shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+            children.append(subprocess.Popen([
+                python, manage, "simulate_calls", "--create-token", "--url", f"http://{shown}:{port}",
+                "--rate", str(simulate_calls), "--start", "now", "--speed", "1", "--agents", "8001,8000",
+                "--quiet"], cwd=settings.BASE_DIR))
         self._banner(host, port)
         stopping = False
 
@@ -46,7 +55,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(child.poll() is None for child in children):
+        essential = children[:2]  # the web server and the worker; the call simulator may finish its day
+        while not stopping and all(child.poll() is None for child in essential):
             time.sleep(0.5)
         if not stopping:
             self.stderr.write("A process exited unexpectedly; stopping the others.")

@@ -1,0 +1,373 @@
+"""Period reports, their export and staffing at city scale (issue 6): run by benchmarks/measure.py in its
+database process after the other measurements (on the database it left: two years of history, 5 million
+calls and 2 million orders), or alone on a database of its own:
+
+    .venv/bin/python benchmarks/measure_reports.py --prepare                 # SQLite in benchmarks/data/reports-run/
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotline_bench_reports \\
+        .venv/bin/python benchmarks/measure_reports.py --prepare --calls 1000000 --orders 400000
+
+(--prepare: migrate and, when the database has no demo city yet, load one with --accounts accounts and the
+history of benchmarks/history_bulk.py with --calls and --orders. A PostgreSQL database must exist and
+have "bench" in its name.)
+
+1. **Period report** ``period_report(actor=shift lead, …)``, server time around the call: one week
+   (``--weeks`` different weeks, the most recent first, after one untimed), target ≤ 1 s; one year (the
+   last 365 days, then the year before), target ≤ 5 s; and the console page ``GET /reports/?…`` for a
+   week. Each report is checked outside the timing against direct counts of the records (calls, calls
+   by day, 12345 orders, orders received, answered calls).
+2. **Export** ``period_export`` of the calls (one row each) of the most recent days that hold at least
+   ``--export-rows`` (100,000) calls, as XLSX (openpyxl, write-only) and CSV, and the same for the work
+   orders: seconds to the complete file (and CPU seconds of the process), target ≤ 10 s for the XLSX of
+   100,000 rows; the file is read back (outside the timing) and its rows counted.
+3. **Staffing** ``staffing_plan`` of tomorrow from 4 weeks of history (timed, no target).
+
+The figures go to --out as JSON and are printed (``print_reports``).
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+TARGETS = {"week": 1.0, "year": 5.0, "xlsx_100k": 10.0}
+
+
+def log(message: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _timed(run):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _direct(start, end) -> dict:
+    """What the records say, counted directly (the report's exactness check)."""
+    from hotline.calls.models import Call
+    from hotline.workorders.models import WorkOrder
+
+    calls = Call.objects.filter(ringing_at__gte=start, ringing_at__lt=end, direction="inbound")
+    orders = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end)
+    return {"calls": calls.count(), "answered": calls.filter(answered_at__isnull=False).count(),
+            "orders": orders.count(), "cases_12345": orders.filter(source="12345").count()}
+
+
+def _check(report, start, end) -> list[str]:
+    from django.utils import timezone
+
+    from hotline.calls.models import Call
+
+    direct = _direct(start, end)
+    got = {"calls": report.calls, "answered": report.calls_answered, "orders": report.orders.received,
+           "cases_12345": next(r.count for r in report.requests_by_source if r.key == "12345")}
+    problems = [f"{k}: report {got[k]}, records {direct[k]}" for k in direct if got[k] != direct[k]]
+    # One day checked by its own count.
+    day = report.days[len(report.days) // 2]
+    tz = timezone.get_current_timezone()
+    first = datetime.combine(day.day, datetime.min.time(), tz)
+    n = Call.objects.filter(ringing_at__gte=first, ringing_at__lt=first + timedelta(days=1), direction="inbound").count()
+    if n != day.calls:
+        problems.append(f"{day.key}: report {day.calls} calls, records {n}")
+    return problems
+
+
+def measure_period(lead, *, weeks: int) -> dict:
+    from django.test import Client
+    from django.utils import timezone
+
+    from hotline.reports.period import period_bounds, period_report
+
+    today = timezone.localdate()
+    out = {}
+    runs = {"week": [(today - timedelta(days=7 * k + 6), today - timedelta(days=7 * k)) for k in range(weeks + 1)],
+            "year": [(today - timedelta(days=364), today), (today - timedelta(days=729), today - timedelta(days=365))]}
+    for name, periods in runs.items():
+        if name == "week":  # one untimed: the first report of a process reads its reference data
+            period_report(actor=lead, date_from=periods[0][0], date_to=periods[0][1])
+            periods = periods[1:]
+        times, cpu, problems, sizes = [], [], [], []
+        for first, last in periods:
+            report, wall, used = _timed(lambda f=first, la=last: period_report(actor=lead, date_from=f, date_to=la))
+            times.append(wall)
+            cpu.append(used)
+            sizes.append({"calls": report.calls, "orders": report.orders.received})
+            problems += [f"{first}–{last}: {p}" for p in _check(report, *period_bounds(first, last))]
+        out[name] = {"seconds": [round(t, 2) for t in times], "median_s": round(sorted(times)[(len(times) - 1) // 2], 2),
+                     "max_s": round(max(times), 2), "cpu_s": [round(c, 2) for c in cpu], "sizes": sizes[:3],
+                     "target_s": TARGETS[name], "mismatches": problems[:5], "mismatch_count": len(problems)}
+        log(f"period report, one {name}: median {out[name]['median_s']} s, max {out[name]['max_s']} s "
+            f"(CPU {out[name]['cpu_s']}) target ≤ {TARGETS[name]} s; {sizes[0]}; mismatches {len(problems)}")
+    client = Client()
+    client.force_login(lead)
+    first, last = runs["week"][1]
+    url = f"/reports/?date_from={first}&date_to={last}"
+    client.get(url)
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+    # Where a slow page spends its time: its slowest SQL statement (the navigation's badges run on every page).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    slowest = max(queries.captured_queries, key=lambda q: float(q["time"]), default={"time": "0", "sql": ""})
+    out["week_page"] = {"url": url, "status": response.status_code, "seconds": [round(t, 2) for t in times],
+                        "max_s": round(max(times), 2), "target_s": TARGETS["week"], "statements": len(queries),
+                        "slowest_statement_s": float(slowest["time"]), "slowest_statement": slowest["sql"][:300]}
+    log(f"GET /reports/ (a week): {out['week_page']['seconds']} s, HTTP {response.status_code}; slowest of its "
+        f"{len(queries)} statements {slowest['time']} s: {slowest['sql'][:120]}")
+    return out
+
+
+def _days_holding(model, field: str, rows: int):
+    """The most recent local days (up to yesterday) that hold at least ``rows`` rows of ``model``."""
+    from django.utils import timezone
+
+    from hotline.reports.period import period_bounds
+
+    last = timezone.localdate() - timedelta(days=1)
+    first = last
+    oldest = model.objects.order_by(field).values_list(field, flat=True).first()
+    oldest = timezone.localtime(oldest).date() if oldest else last
+    for _ in range(400):
+        first = max(first, oldest)  # a small data set holds fewer rows than asked for: all of them
+        start, end = period_bounds(first, last)
+        n = model.objects.filter(**{f"{field}__gte": start, f"{field}__lt": end}).count()
+        if n >= rows or first <= oldest:
+            return first, last, n
+        per_day = max(1, n // max(1, (last - first).days + 1))
+        first -= timedelta(days=max(1, (rows - n) // per_day))
+    return first, last, n
+
+
+def measure_export(lead, *, rows: int) -> dict:
+    from openpyxl import load_workbook
+
+    from hotline.calls.models import Call
+    from hotline.reports.export import period_export
+    from hotline.workorders.models import WorkOrder
+
+    out = {}
+    for kind, model, field in (("calls", Call, "ringing_at"), ("orders", WorkOrder, "created_at")):
+        first, last, n = _days_holding(model, field, rows)
+        for fmt in ("xlsx", "csv"):
+            def run(kind=kind, fmt=fmt, first=first, last=last):
+                result = period_export(actor=lead, date_from=first, date_to=last, kind=kind, fmt=fmt)
+                if fmt == "csv":
+                    return result, b"".join(result.chunks)
+                return result, result.file.read()
+
+            (result, data), wall, cpu = _timed(run)
+            if fmt == "xlsx":
+                sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+                written = sum(1 for _row in sheet.iter_rows(values_only=True)) - 1
+            else:
+                written = sum(1 for _row in csv.reader(io.StringIO(data.decode("utf-8-sig")))) - 1
+            if kind == "calls":
+                expected = Call.objects.filter(direction="inbound", ringing_at__gte=_bounds(first, last)[0],
+                                               ringing_at__lt=_bounds(first, last)[1]).count()
+            else:
+                expected = n
+            key = f"{kind}_{fmt}"
+            out[key] = {"days": f"{first}–{last}", "rows": written, "expected_rows": expected, "ok": written == expected,
+                        "seconds": round(wall, 2), "cpu_s": round(cpu, 2), "mb": round(len(data) / 1e6, 1),
+                        "rows_per_s": round(written / wall) if wall else None,
+                        "target_s": TARGETS["xlsx_100k"] * written / 100_000 if fmt == "xlsx" else None}
+            log(f"export {kind} {fmt}: {written:,} rows ({first}–{last}) in {wall:.1f} s (CPU {cpu:.1f} s), "
+                f"{out[key]['mb']} MB, rows as the records: {written == expected}")
+    return out
+
+
+def _bounds(first, last):
+    from hotline.reports.period import period_bounds
+
+    return period_bounds(first, last)
+
+
+def measure_staffing(lead) -> dict:
+    from django.utils import timezone
+
+    from hotline.reports.staffing import staffing_plan
+
+    day = timezone.localdate() + timedelta(days=1)
+    staffing_plan(actor=lead, day=day)
+    plan, wall, cpu = _timed(lambda: staffing_plan(actor=lead, day=day, weeks=4))
+    out = {"seconds": round(wall, 3), "cpu_s": round(cpu, 3), "forecast_calls": round(plan.forecast.total),
+           "peak_agents": plan.peak_agents, "peak_scheduled": plan.peak_scheduled, "aht": round(plan.aht, 1)}
+    log(f"staffing plan of {day} from 4 weeks: {wall:.2f} s; {out}")
+    return out
+
+
+def measure_board(lead, *, samples: int = 60) -> dict:
+    """The live board (hotline/reports/board.py) as its page refreshes it: ``live_board`` and the page over
+    the test client, ``samples`` times each after a warm-up (the usual level per hour is kept per process
+    for the day and the surges for a minute, as in production; the first call pays for them: reported)."""
+    import statistics
+
+    from django.test import Client
+
+    from hotline.reports import board
+
+    board.forget_cached()
+    _first, first_wall, _cpu = _timed(lambda: board.live_board(actor=lead))
+    times = []
+    for _ in range(samples):
+        _b, wall, _cpu = _timed(lambda: board.live_board(actor=lead))
+        times.append(wall * 1000)
+    client = Client()
+    client.force_login(lead)
+    client.get("/reports/board/")
+    page = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        response = client.get("/reports/board/", HTTP_HX_REQUEST="true")
+        page.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    times.sort()
+    page.sort()
+    p95 = lambda xs: xs[min(len(xs) - 1, int(len(xs) * 0.95))]  # noqa: E731
+    b = _first
+    out = {"first_s": round(first_wall, 3), "p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95(times), 1),
+           "page_p50_ms": round(statistics.median(page), 1), "page_p95_ms": round(p95(page), 1), "target_ms": 100,
+           "calls_today": b.calls_today, "open_orders": b.open_orders, "overdue_orders": b.overdue_orders}
+    log(f"live board: first {first_wall:.2f} s, then p95 {out['p95_ms']} ms (page {out['page_p95_ms']} ms); {out}")
+    return out
+
+
+def measure_reports(*, weeks: int = 4, export_rows: int = 100_000) -> dict:
+    """Every measurement; what fails is reported and the rest still runs."""
+    from hotline.org.models import User
+    from hotline.org.roles import Role
+
+    lead = User.objects.filter(role=Role.SHIFT_LEAD, is_active=True).order_by("id").first()
+    results = {}
+    for key, run in (("board", lambda: measure_board(lead)),
+                     ("period", lambda: measure_period(lead, weeks=weeks)),
+                     ("export", lambda: measure_export(lead, rows=export_rows)),
+                     ("staffing", lambda: measure_staffing(lead))):
+        try:
+            results[key] = run()
+        except Exception as exc:  # reported with the others
+            import traceback
+
+            traceback.print_exc()
+            results[key] = {"error": f"{type(exc).__name__}: {exc}"}
+    print_reports(results)
+    return results
+
+
+def _verdict(value: float | None, target: float | None) -> str:
+    if value is None or target is None:
+        return ""
+    return "PASS" if value <= target else "OVER target"
+
+
+def print_reports(r: dict) -> None:
+    print("\nReports (issue 6)")
+    b = r.get("board", {})
+    if "error" in b:
+        print(f"  live board: FAILED {b['error']}")
+    elif b:
+        print(f"  live board: p95 {b['p95_ms']} ms, page p95 {b['page_p95_ms']} ms (target ≤ 100 ms: "
+              f"{_verdict(b['page_p95_ms'] / 1000, 0.1)}); first of the day {b['first_s']} s; {b['calls_today']} calls "
+              f"today, {b['open_orders']} open orders")
+    period = r.get("period", {})
+    if "error" in period:
+        print(f"  period report: FAILED {period['error']}")
+    for name in ("week", "year"):
+        f = period.get(name)
+        if f:
+            print(f"  period report, one {name}: median {f['median_s']} s, max {f['max_s']} s, CPU {f['cpu_s']} s "
+                  f"(target ≤ {f['target_s']} s: {_verdict(f['max_s'], f['target_s'])}); "
+                  f"exact: {'yes' if not f['mismatch_count'] else f['mismatches']}")
+    if period.get("week_page"):
+        f = period["week_page"]
+        print(f"  GET /reports/ (a week): {f['seconds']} s, HTTP {f['status']} ({_verdict(f['max_s'], f['target_s'])}); "
+              f"slowest statement {f['slowest_statement_s']} s: {f['slowest_statement'][:100]}")
+    export = r.get("export", {})
+    if "error" in export:
+        print(f"  export: FAILED {export['error']}")
+    for key, f in export.items() if "error" not in export else ():
+        target = f.get("target_s")
+        print(f"  export {key}: {f['rows']:,} rows in {f['seconds']} s (CPU {f['cpu_s']} s, {f['rows_per_s']:,} rows/s, "
+              f"{f['mb']} MB){'' if target is None else f' target ≤ {target:.1f} s: ' + _verdict(f['seconds'], target)}; "
+              f"rows as the records: {f['ok']}")
+    s = r.get("staffing")
+    if s:
+        print(f"  staffing plan: {s}")
+
+
+# --- alone ------------------------------------------------------------------------------------------
+
+def _configure() -> None:
+    """Django on the benchmark's database: DATABASE_URL (its name must contain "bench") or SQLite in
+    HOTLINE_DATA_DIR (default benchmarks/data/reports-run/), never the development database in var/."""
+    from urllib.parse import urlsplit
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "false")
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        name = urlsplit(url).path.lstrip("/")
+        if "bench" not in name:
+            sys.exit(f"measure_reports: DATABASE_URL names the database {name!r}: use one with 'bench' in its name")
+    data_dir = Path(os.environ.get("HOTLINE_DATA_DIR") or BENCH_DIR / "data" / "reports-run")
+    os.environ["HOTLINE_DATA_DIR"] = str(data_dir)
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(BENCH_DIR))
+    import django
+
+    django.setup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--prepare", action="store_true", help="migrate, and load a demo city and its history when "
+                        "there is none")
+    parser.add_argument("--accounts", type=int, default=20000, help="--prepare: accounts of the demo city (20,000)")
+    parser.add_argument("--calls", type=int, default=5_000_000, help="--prepare: calls of the history (5,000,000)")
+    parser.add_argument("--orders", type=int, default=2_000_000, help="--prepare: orders of the history (2,000,000)")
+    parser.add_argument("--weeks", type=int, default=4, help="one-week reports timed (4)")
+    parser.add_argument("--export-rows", type=int, default=100_000, help="rows of the exports timed (100,000)")
+    parser.add_argument("--out", type=Path, help="write the figures to this JSON file")
+    args = parser.parse_args()
+    _configure()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from hotline.demo.seed import demo_is_loaded, seed_demo
+
+    if args.prepare:
+        call_command("migrate", verbosity=0)
+        if not demo_is_loaded():
+            from history_bulk import HistoryGenerator
+
+            log(f"loading a demo city of {args.accounts:,} accounts and {args.calls:,} calls / {args.orders:,} orders "
+                "of history …")
+            seed_demo(accounts=args.accounts, bills_months=0, history_days=0, log=log)
+            HistoryGenerator(calls=args.calls, orders=args.orders, seed=2026, log=log).run()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+    results = {"database": connection.vendor, "cores": os.cpu_count(), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+               "load_average_start": [round(x, 2) for x in os.getloadavg()]}
+    results.update(measure_reports(weeks=args.weeks, export_rows=args.export_rows))
+    results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    return 1 if any("error" in v for v in results.values() if isinstance(v, dict)) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

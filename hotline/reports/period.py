@@ -1,0 +1,697 @@
+"""Period reports (C9, S9): the calls and work orders of any range of local days, counted by the
+database (GROUP BY over the date range; no row passes through Python), with the work-order KPIs.
+
+What is counted — the same definitions on the page, in the export and in the API (``DEFINITIONS``):
+
+* **Calls**: inbound calls that rang in the period (every outcome: answered, missed, abandoned …),
+  by type, subject (and its group), outcome, operator, local day, hour of day and shift. A call
+  without a type or subject (missed, or not logged yet) is "not classified".
+* **Requests by source** (S9): the hotline's calls, plus the work orders received in the period from
+  the other channels — the 12345 platform, internal (staff) and web. An order created from a call is
+  counted once, as its call.
+* **Work-order KPIs** are about the orders *received* in the period (their ``created_at``), as they
+  stand now: the same orders for every KPI, each counted once, so the per-unit and per-source rows add
+  up to the total. Cancelled orders (duplicates, withdrawn) are counted as received and cancelled and
+  are left out of the sign-for and resolution rates.
+
+  - 按时签收率 on-time sign-for rate = orders signed for by their sign-for deadline (``accepted_at ≤
+    accept_due``) ÷ orders whose sign-for was due: dispatched to a unit (not waiting at the hotline as
+    received or returned), not cancelled, with a deadline, and either signed for or past the deadline.
+    A returned or reopened order is measured on its latest dispatch.
+  - 按时办结率 on-time resolution rate = orders resolved by their resolution deadline (``resolved_at ≤
+    resolve_due``, the deadline after approved extensions; a reopened order on its new deadline) ÷ orders
+    whose resolution was due: not cancelled, with a deadline, and either resolved or past the deadline.
+  - 退单率 return rate = returns ÷ dispatches, where a dispatch that the unit sent back is a return and
+    dispatches = returns + orders now with a unit. Per unit: the returns by that unit (the unit the
+    order was returned from) ÷ (its returns + the orders it has now).
+  - 重办率 reopen rate = orders reopened after an unsatisfied callback ÷ orders resolved at least once.
+  - 回访率 callback rate = orders called back ÷ orders resolved at least once.
+  - 满意率 satisfaction rate = orders whose latest callback found the customer satisfied or basically
+    satisfied ÷ orders called back.
+
+  Per unit, an order counts for the unit that has it now (the last one it was dispatched to); orders
+  never dispatched are "not dispatched".
+* **Days, hours and shifts** are local (``TIME_ZONE``, Asia/Shanghai). Shifts are those of the shift plan
+  (``shifts.ShiftDefinition``: 白班 08:15–17:30 and 夜班 17:30–08:15 by default), each belonging to the day
+  it began: calls between 00:00 and 08:15 on the first day of the period are in the night shift of the
+  day before.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.fields.json import KT
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hotline.calls.models import Call, Direction, Outcome
+from hotline.core.errors import ValidationError
+from hotline.org.models import Unit, User
+from hotline.org.roles import Perm, require_perm
+from hotline.reports.sql import SLOT_SECONDS, Seconds, Slot, slot_start
+from hotline.workorders.models import (
+    OPEN_STATUSES,
+    EventKind,
+    RequestType,
+    Satisfaction,
+    Source,
+    Status,
+    Subject,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+MAX_DAYS = 731  # two years: a year compared with the one before
+HOTLINE = "hotline"  # the source of the requests that are calls
+NONE_KEY = "none"
+
+DEFINITIONS = [
+    ("calls", gettext_lazy("Calls"), gettext_lazy(
+        "Inbound calls that rang in the period, whatever their outcome (answered, missed, abandoned). A call "
+        "without a type or subject (missed, or not logged yet) is not classified.")),
+    ("requests", gettext_lazy("Requests by source"), gettext_lazy(
+        "The hotline's calls plus the work orders received in the period from the 12345 platform, from staff "
+        "(internal) and from the web. An order created from a call is counted once, as its call.")),
+    ("orders", gettext_lazy("Work orders"), gettext_lazy(
+        "The KPIs are about the orders received in the period, as they stand now: each order counted once, so "
+        "the rows per unit and per source add up to the total. An order counts for the unit that has it now; "
+        "cancelled orders are left out of the sign-for and resolution rates.")),
+    ("sign_rate", gettext_lazy("On-time sign-for rate (按时签收率)"), gettext_lazy(
+        "Orders signed for by their sign-for deadline ÷ orders whose sign-for was due: dispatched to a unit, "
+        "not cancelled, and either signed for or past the deadline. A returned or reopened order is measured "
+        "on its latest dispatch.")),
+    ("resolve_rate", gettext_lazy("On-time resolution rate (按时办结率)"), gettext_lazy(
+        "Orders resolved by their resolution deadline (after approved extensions) ÷ orders whose resolution "
+        "was due: not cancelled, and either resolved or past the deadline.")),
+    ("return_rate", gettext_lazy("Return rate (退单率)"), gettext_lazy(
+        "Returns ÷ dispatches (a dispatch the unit sent back is a return; dispatches = returns + orders now with "
+        "a unit). Per unit: the orders it returned ÷ (those + the orders it has now).")),
+    ("reopen_rate", gettext_lazy("Reopen rate (重办率)"), gettext_lazy(
+        "Orders reopened after an unsatisfied callback ÷ orders resolved at least once.")),
+    ("callback_rate", gettext_lazy("Callback rate (回访率)"), gettext_lazy(
+        "Orders called back ÷ orders resolved at least once.")),
+    ("satisfaction_rate", gettext_lazy("Satisfaction rate (满意率)"), gettext_lazy(
+        "Orders whose latest callback found the customer satisfied or basically satisfied ÷ orders called "
+        "back.")),
+    ("time", gettext_lazy("Days, hours and shifts"), gettext_lazy(
+        "Local time. Shifts are those of the shift plan (by default day 08:15–17:30, night 17:30–08:15), each "
+        "belonging to the day it began: calls early on the first day may be in a shift of the day before.")),
+]
+
+
+# --- shifts ----------------------------------------------------------------------------------------
+
+class ShiftClock:
+    """The shifts of the shift plan (``shifts.ShiftDefinition``) for a report: which shift a moment is in,
+    and every shift that overlaps a range. The one place the reports learn shift times from."""
+
+    def __init__(self):
+        from hotline.shifts.selectors import active_definitions, shift_locator
+
+        self.definitions = active_definitions()
+        self.locate = shift_locator(self.definitions)
+
+    def columns(self) -> list[tuple[str, str]]:
+        return [(d.code, d.name) for d in self.definitions]
+
+    def periods_between(self, start: datetime, end: datetime) -> list:
+        from hotline.shifts.selectors import shift_periods_between
+
+        return shift_periods_between(start, end)
+
+    @property
+    def slot_seconds(self) -> int:
+        """Quarter-hours when every boundary is on one (the default shifts), else minutes (see reports.sql)."""
+        on_quarters = all(t.minute % 15 == 0 and t.second == 0 and t.microsecond == 0
+                          for d in self.definitions for t in (d.start, d.end))
+        return SLOT_SECONDS if on_quarters else 60
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+def rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+ORDER_COUNTS = ("received", "cancelled", "open", "overdue_open", "sign_due", "signed_on_time", "resolve_due",
+                "resolved_on_time", "with_unit", "returns", "resolved_now", "reopened", "reopened_unresolved",
+                "called_back", "satisfied", "basic", "unsatisfied")
+
+
+@dataclass
+class OrderKpis:
+    """The counts behind the work-order KPIs of a set of orders (see the module's docstring)."""
+
+    key: str = ""
+    label: str = ""
+    received: int = 0
+    cancelled: int = 0
+    open: int = 0
+    overdue_open: int = 0  # open and past a deadline
+    sign_due: int = 0
+    signed_on_time: int = 0
+    resolve_due: int = 0
+    resolved_on_time: int = 0
+    with_unit: int = 0  # orders that a unit has now
+    returns: int = 0
+    resolved_now: int = 0  # resolved and not reopened since
+    reopened: int = 0  # orders reopened at least once
+    reopened_unresolved: int = 0  # … that are not resolved again yet
+    called_back: int = 0
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0
+
+    def add(self, other: "OrderKpis") -> None:
+        for name in ORDER_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def dispatches(self) -> int:
+        return self.returns + self.with_unit
+
+    @property
+    def resolved(self) -> int:
+        """Orders resolved at least once (a reopened order was resolved before)."""
+        return self.resolved_now + self.reopened_unresolved
+
+    @property
+    def callback_answers(self) -> int:
+        return self.satisfied + self.basic + self.unsatisfied
+
+    @property
+    def sign_rate(self) -> float | None:
+        return rate(self.signed_on_time, self.sign_due)
+
+    @property
+    def resolve_rate(self) -> float | None:
+        return rate(self.resolved_on_time, self.resolve_due)
+
+    @property
+    def return_rate(self) -> float | None:
+        return rate(self.returns, self.dispatches)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return rate(self.reopened, self.resolved)
+
+    @property
+    def callback_rate(self) -> float | None:
+        return rate(self.called_back, self.resolved)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return rate(self.satisfied + self.basic, self.callback_answers)
+
+    def as_dict(self) -> dict:
+        out = {"key": self.key, "label": self.label}
+        out.update({name: getattr(self, name) for name in ORDER_COUNTS})
+        out.update({"dispatches": self.dispatches, "resolved": self.resolved,
+                    "sign_rate": self.sign_rate, "resolve_rate": self.resolve_rate,
+                    "return_rate": self.return_rate, "reopen_rate": self.reopen_rate,
+                    "callback_rate": self.callback_rate, "satisfaction_rate": self.satisfaction_rate})
+        return out
+
+
+@dataclass
+class CountRow:
+    key: str
+    label: str
+    count: int = 0
+    group: str = ""  # subjects: the group's label
+    answered: int = 0
+
+    def as_dict(self) -> dict:
+        out = {"key": self.key, "label": self.label, "count": self.count}
+        if self.group:
+            out["group"] = self.group
+        return out
+
+
+@dataclass
+class OperatorRow:
+    key: str
+    label: str
+    calls: int = 0
+    answered: int = 0
+    orders_created: int = 0
+    talk_seconds: float = 0.0
+    talked: int = 0  # answered calls with an end (their talk time is known)
+
+    @property
+    def average_talk(self) -> float | None:
+        return round(self.talk_seconds / self.talked, 1) if self.talked else None
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "calls": self.calls, "answered": self.answered,
+                "orders_created": self.orders_created, "average_talk": self.average_talk}
+
+
+@dataclass
+class SourceRow:
+    """Requests of one type or subject, by source (hotline calls, 12345, internal, web)."""
+
+    key: str
+    label: str
+    group: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def as_dict(self, sources) -> dict:
+        out = {"key": self.key, "label": self.label, "total": self.total,
+               "by_source": {key: self.counts.get(key, 0) for key, _label in sources}}
+        if self.group:
+            out["group"] = self.group
+        return out
+
+
+@dataclass
+class DayRow:
+    day: date
+    calls: int = 0
+    answered: int = 0
+    shifts: dict[str, int] = field(default_factory=dict)  # calls of the shifts that began this day, by code
+    orders: dict[str, int] = field(default_factory=dict)  # received, by source
+
+    @property
+    def key(self) -> str:
+        return self.day.isoformat()
+
+    def as_dict(self) -> dict:
+        return {"day": self.key, "calls": self.calls, "answered": self.answered, "shifts": dict(self.shifts),
+                "orders_by_source": dict(self.orders)}
+
+
+@dataclass
+class HourRow:
+    hour: int
+    calls: int = 0
+    answered: int = 0
+    days: int = 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.hour:02d}:00–{(self.hour + 1) % 24:02d}:00"
+
+    @property
+    def per_day(self) -> float:
+        return round(self.calls / self.days, 1)
+
+    def as_dict(self) -> dict:
+        return {"hour": self.hour, "label": self.label, "calls": self.calls, "answered": self.answered,
+                "per_day": self.per_day}
+
+
+@dataclass
+class ShiftRow:
+    key: str  # the day it began and the shift's code, e.g. 2026-11-24-night; "none": outside any shift
+    label: str
+    code: str = ""
+    day: date | None = None
+    calls: int = 0
+    answered: int = 0
+    partial: bool = False  # the period covers only part of this shift
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "shift": self.code, "day": self.day.isoformat() if self.day else None,
+                "calls": self.calls, "answered": self.answered, "partial": self.partial}
+
+
+@dataclass
+class PeriodReport:
+    date_from: date
+    date_to: date
+    generated_at: datetime
+    sources: list[tuple[str, str]]
+    calls: int = 0
+    calls_answered: int = 0
+    calls_by_type: list[CountRow] = field(default_factory=list)
+    calls_by_group: list[CountRow] = field(default_factory=list)
+    calls_by_subject: list[CountRow] = field(default_factory=list)
+    calls_by_outcome: list[CountRow] = field(default_factory=list)
+    calls_by_operator: list[OperatorRow] = field(default_factory=list)
+    days: list[DayRow] = field(default_factory=list)
+    hours: list[HourRow] = field(default_factory=list)
+    shifts: list[ShiftRow] = field(default_factory=list)
+    shift_columns: list[tuple[str, str]] = field(default_factory=list)  # (code, name) of the shift plan
+    requests_by_source: list[CountRow] = field(default_factory=list)
+    requests_by_type: list[SourceRow] = field(default_factory=list)
+    requests_by_subject: list[SourceRow] = field(default_factory=list)
+    orders: OrderKpis = field(default_factory=OrderKpis)
+    orders_by_unit: list[OrderKpis] = field(default_factory=list)
+    orders_by_source: list[OrderKpis] = field(default_factory=list)
+
+    @property
+    def day_count(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    @property
+    def requests(self) -> int:
+        return sum(row.count for row in self.requests_by_source)
+
+    @property
+    def shift_totals(self) -> list[tuple[str, int]]:
+        """(shift name, calls) over the period, in the plan's order."""
+        totals = {code: 0 for code, _name in self.shift_columns}
+        for row in self.shifts:
+            if row.code in totals:
+                totals[row.code] += row.calls
+        return [(name, totals[code]) for code, name in self.shift_columns]
+
+    @property
+    def calls_in_earlier_shifts(self) -> int:
+        """Calls early on the first day that are in a shift of the day before."""
+        return sum(row.calls for row in self.shifts if row.day is not None and row.day < self.date_from)
+
+    def as_dict(self) -> dict:
+        return {
+            "date_from": self.date_from.isoformat(), "date_to": self.date_to.isoformat(),
+            "generated_at": self.generated_at.isoformat(),
+            "sources": [{"key": k, "label": label} for k, label in self.sources],
+            "shift_plan": [{"code": code, "name": name} for code, name in self.shift_columns],
+            "calls": {"total": self.calls, "answered": self.calls_answered,
+                      "by_type": [r.as_dict() for r in self.calls_by_type],
+                      "by_group": [r.as_dict() for r in self.calls_by_group],
+                      "by_subject": [r.as_dict() for r in self.calls_by_subject],
+                      "by_outcome": [r.as_dict() for r in self.calls_by_outcome],
+                      "by_operator": [r.as_dict() for r in self.calls_by_operator],
+                      "by_day": [r.as_dict() for r in self.days],
+                      "by_hour": [r.as_dict() for r in self.hours],
+                      "by_shift": [r.as_dict() for r in self.shifts]},
+            "requests": {"total": self.requests,
+                         "by_source": [r.as_dict() for r in self.requests_by_source],
+                         "by_type": [r.as_dict(self.sources) for r in self.requests_by_type],
+                         "by_subject": [r.as_dict(self.sources) for r in self.requests_by_subject]},
+            "orders": {"total": self.orders.as_dict(),
+                       "by_unit": [r.as_dict() for r in self.orders_by_unit],
+                       "by_source": [r.as_dict() for r in self.orders_by_source]},
+            "definitions": {key: str(text) for key, _title, text in DEFINITIONS},
+        }
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+def check_period(date_from: date | None, date_to: date | None) -> None:
+    if date_from is None or date_to is None or date_to < date_from:
+        raise ValidationError(_("The period is not valid."), fields={"date_to": _("Choose a later day.")})
+    if (date_to - date_from).days >= MAX_DAYS:
+        raise ValidationError(_("Choose at most two years."), fields={"date_from": _("Choose a later day.")})
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """The aware moments of local midnight starting ``date_from`` and ending ``date_to``."""
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(date_from, time.min, tzinfo=tz),
+            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
+
+
+def sources() -> list[tuple[str, str]]:
+    """The columns of "requests by source": hotline calls first, then the order sources other than calls."""
+    return [(HOTLINE, _("Hotline calls"))] + [(s.value, str(s.label)) for s in Source if s != Source.CALL]
+
+
+def period_report(*, actor, date_from: date, date_to: date) -> PeriodReport:
+    """The report of the local days ``date_from`` to ``date_to`` (both included)."""
+    require_perm(actor, Perm.REPORT_VIEW)
+    check_period(date_from, date_to)
+    start, end = period_bounds(date_from, date_to)
+    now = timezone.now()
+    report = PeriodReport(date_from=date_from, date_to=date_to, generated_at=now, sources=sources())
+    names = _Names()
+    _calls(report, start, end, names)
+    _call_times(report, start, end)
+    _orders(report, start, end, now, names)
+    _order_times(report, start, end)
+    return report
+
+
+class _Names:
+    """Labels of types, subjects, units and operators, read once per report (a few small queries)."""
+
+    def __init__(self):
+        types = list(RequestType.objects.values_list("pk", "name"))  # in the catalogue's order
+        self.types = dict(types)
+        self.type_order = {pk: n for n, (pk, _name) in enumerate(types)}
+        subjects = list(Subject.objects.values_list("pk", "name", "group_id"))
+        self.subjects = {pk: name for pk, name, _g in subjects}
+        self.group_of = {pk: (group or pk) for pk, _n, group in subjects}
+        self._units: dict[int, str] | None = None
+
+    def unit(self, pk) -> str:
+        if self._units is None:
+            self._units = dict(Unit.objects.values_list("pk", "name"))
+        return self._units.get(pk, "") if pk is not None else _("Not dispatched")
+
+    def units_by_name(self) -> dict[str, int]:
+        self.unit(None)
+        return {name: pk for pk, name in self._units.items()}
+
+    def type(self, pk) -> str:
+        return self.types.get(pk, "") if pk is not None else _("Not classified")
+
+    def subject(self, pk) -> str:
+        return self.subjects.get(pk, "") if pk is not None else _("Not classified")
+
+
+def _sorted_counts(counts: dict, label, order: dict | None = None) -> list[CountRow]:
+    """Rows by descending count (or in ``order``), the unclassified last."""
+    rows = [CountRow(key=str(k) if k is not None else NONE_KEY, label=label(k), count=n) for k, n in counts.items()]
+    if order is not None:
+        rows.sort(key=lambda r: (r.key == NONE_KEY, order.get(int(r.key), 9999) if r.key != NONE_KEY else 0))
+    else:
+        rows.sort(key=lambda r: (r.key == NONE_KEY, -r.count, r.label))
+    return rows
+
+
+def _inbound_calls(start: datetime, end: datetime):
+    return Call.objects.filter(ringing_at__gte=start, ringing_at__lt=end, direction=Direction.INBOUND)
+
+
+def _calls(report: PeriodReport, start: datetime, end: datetime, names: _Names) -> None:
+    """Calls by type, subject and operator and outcome: one GROUP BY over the period."""
+    answered = Q(answered_at__isnull=False)
+    rows = (_inbound_calls(start, end).order_by()
+            .values_list("request_type_id", "subject_id", "operator_id", "outcome")
+            .annotate(n=Count("id"), answered=Count("id", filter=answered),
+                      talk=Sum(Seconds("answered_at", "ended_at"), filter=answered & Q(ended_at__isnull=False)),
+                      talked=Count("id", filter=answered & Q(ended_at__isnull=False))))
+    by_type: dict = defaultdict(int)
+    by_subject: dict = defaultdict(int)
+    by_group: dict = defaultdict(int)
+    by_outcome: dict = defaultdict(int)
+    operators: dict = {}
+    for type_id, subject_id, operator_id, outcome, n, n_answered, talk, talked in rows:
+        report.calls += n
+        report.calls_answered += n_answered
+        by_type[type_id] += n
+        by_subject[subject_id] += n
+        by_group[names.group_of.get(subject_id) if subject_id is not None else None] += n
+        by_outcome[outcome] += n
+        op = operators.setdefault(operator_id, OperatorRow(key=str(operator_id or NONE_KEY), label=""))
+        op.calls += n
+        op.answered += n_answered
+        op.orders_created += n if outcome == Outcome.ORDER_CREATED else 0
+        op.talk_seconds += talk or 0.0
+        op.talked += talked
+    report.calls_by_type = _sorted_counts(by_type, names.type, names.type_order)
+    report.calls_by_group = _sorted_counts(by_group, names.subject)
+    report.calls_by_subject = _sorted_counts(by_subject, names.subject)
+    for row in report.calls_by_subject:
+        if row.key != NONE_KEY:
+            row.group = names.subject(names.group_of.get(int(row.key)))
+    outcome_labels = dict(Outcome.choices)
+    report.calls_by_outcome = _sorted_counts(by_outcome, lambda k: str(outcome_labels.get(k, k)))
+    staff = {pk: name or username for pk, name, username in
+             User.objects.filter(pk__in=[pk for pk in operators if pk is not None])
+             .values_list("pk", "full_name", "username")}
+    for pk, row in operators.items():
+        row.label = staff.get(pk, "") if pk is not None else _("No operator")
+    report.calls_by_operator = sorted(operators.values(), key=lambda r: (r.key == NONE_KEY, -r.calls, r.label))
+    report.requests_by_type = [SourceRow(key=r.key, label=r.label, counts={HOTLINE: r.count})
+                               for r in report.calls_by_type]
+    report.requests_by_subject = [SourceRow(key=r.key, label=r.label, group=r.group, counts={HOTLINE: r.count})
+                                  for r in report.calls_by_subject]
+
+
+def _call_times(report: PeriodReport, start: datetime, end: datetime) -> None:
+    """Calls by local day, hour of day and shift, from their UTC quarter-hours (see ``reports.sql``)."""
+    tz = timezone.get_current_timezone()
+    clock = ShiftClock()
+    report.shift_columns = clock.columns()
+    rows = (_inbound_calls(start, end).order_by().values_list(Slot("ringing_at", clock.slot_seconds))
+            .annotate(n=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False))))
+    days = {row.day: row for row in _day_rows(report)}
+    hours = [HourRow(hour=h, days=report.day_count) for h in range(24)]
+    shifts = {period.key: ShiftRow(key=period.key, label=f"{period.date.isoformat()} {period.name}",
+                                   code=period.definition.code, day=period.date,
+                                   partial=period.starts_at < start or period.ends_at > end)
+              for period in clock.periods_between(start, end)}
+    for slot, n, answered in rows:
+        local = slot_start(slot, clock.slot_seconds).astimezone(tz)
+        day = days[local.date()]
+        day.calls += n
+        day.answered += answered
+        hour = hours[local.hour]
+        hour.calls += n
+        hour.answered += answered
+        period = clock.locate(local)
+        key = period.key if period is not None else NONE_KEY
+        row = shifts.get(key)
+        if row is None:  # a moment that no shift covers (the plan leaves a gap)
+            row = shifts[key] = ShiftRow(key=key, label=_("outside any shift"))
+        row.calls += n
+        row.answered += answered
+        if period is not None and period.date in days:
+            began = days[period.date]
+            began.shifts[row.code] = began.shifts.get(row.code, 0) + n
+    report.hours = hours
+    # Every shift that overlaps the period, in time order; one of the day before only when it had calls.
+    report.shifts = [row for row in shifts.values()
+                     if row.calls or (row.day is not None and row.day >= report.date_from)]
+
+
+def _day_rows(report: PeriodReport) -> list[DayRow]:
+    if not report.days:
+        report.days = [DayRow(day=report.date_from + timedelta(days=n)) for n in range(report.day_count)]
+    return report.days
+
+
+# The KPI counts that one order contributes to, each a condition on its row (the returns and reopenings
+# come from its timeline events). The export flags each order with the same conditions.
+COUNTED = ("cancelled", "open", "overdue_open", "sign_due", "signed_on_time", "resolve_due", "resolved_on_time",
+           "with_unit", "resolved_now", "called_back", "satisfied", "basic", "unsatisfied")
+
+
+def order_conditions(now: datetime) -> dict[str, Q]:
+    """The condition of each count of ``COUNTED`` (see the module's docstring), as of ``now``."""
+    not_cancelled = ~Q(status=Status.CANCELLED)
+    sign_due = (Q(accept_due__isnull=False) & not_cancelled & ~Q(status__in=[Status.NEW, Status.RETURNED])
+                & (Q(accepted_at__isnull=False) | Q(accept_due__lte=now)))
+    resolve_due = (Q(resolve_due__isnull=False) & not_cancelled
+                   & (Q(resolved_at__isnull=False) | Q(resolve_due__lte=now)))
+    called_back = Q(callback_at__isnull=False)
+    return {
+        "cancelled": Q(status=Status.CANCELLED),
+        "open": Q(status__in=OPEN_STATUSES),
+        "overdue_open": Q(status__in=OPEN_STATUSES, is_overdue=True),
+        "sign_due": sign_due,
+        "signed_on_time": sign_due & Q(accepted_at__lte=F("accept_due")),
+        "resolve_due": resolve_due,
+        "resolved_on_time": resolve_due & Q(resolved_at__lte=F("resolve_due")),
+        "with_unit": Q(unit_id__isnull=False),
+        "resolved_now": Q(resolved_at__isnull=False),
+        "called_back": called_back,
+        "satisfied": called_back & Q(satisfaction=Satisfaction.SATISFIED),
+        "basic": called_back & Q(satisfaction=Satisfaction.BASIC),
+        "unsatisfied": called_back & Q(satisfaction=Satisfaction.UNSATISFIED),
+    }
+
+
+def _orders(report: PeriodReport, start: datetime, end: datetime, now: datetime, names: _Names) -> None:
+    """Orders received in the period: one GROUP BY (unit, source, type, subject) with the KPI counts,
+    then the returns and reopenings of the same orders from their timeline events."""
+    received = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end)
+    c = order_conditions(now)
+    rows = (received.order_by().values_list("unit_id", "source", "request_type_id", "subject_id")
+            .annotate(n_received=Count("id"), **{f"n_{name}": Count("id", filter=c[name]) for name in COUNTED}))
+    by_unit: dict = {}
+    by_source: dict = {}
+    requests_type: dict = defaultdict(lambda: defaultdict(int))
+    requests_subject: dict = defaultdict(lambda: defaultdict(int))
+    for unit_id, source, type_id, subject_id, *values in rows:
+        kpis = OrderKpis(**dict(zip(("received", *COUNTED), values, strict=True)))
+        _kpi_row(by_unit, unit_id, names.unit).add(kpis)
+        _kpi_row(by_source, source, _source_label).add(kpis)
+        if source != Source.CALL:
+            requests_type[type_id][source] += kpis.received
+            requests_subject[subject_id][source] += kpis.received
+    # Returns: each one a "returned" event of an order received in the period, for the unit it came from.
+    returned = (WorkOrderEvent.objects.filter(kind=EventKind.RETURNED, at__gte=start, order__created_at__gte=start,
+                                              order__created_at__lt=end)
+                .order_by().values_list(KT("data__from_unit"), "order__source").annotate(n=Count("id")))
+    unit_ids = None
+    for from_unit, source, n in returned:
+        if unit_ids is None:
+            unit_ids = names.units_by_name()
+        unit_id = unit_ids.get(from_unit)
+        if unit_id is None:  # a unit renamed since: its row under the name the event recorded
+            row = by_unit.setdefault(f"name:{from_unit}", OrderKpis(key=f"name:{from_unit}", label=from_unit or "?"))
+        else:
+            row = _kpi_row(by_unit, unit_id, names.unit)
+        row.returns += n
+        _kpi_row(by_source, source, _source_label).returns += n
+    # Reopened: orders with a "reopened" event, by their unit now; and which of them are unresolved now.
+    reopened = (WorkOrderEvent.objects.filter(kind=EventKind.REOPENED, at__gte=start, order__created_at__gte=start,
+                                              order__created_at__lt=end)
+                .order_by().values_list("order__unit_id", "order__source")
+                .annotate(n=Count("order_id", distinct=True),
+                          unresolved=Count("order_id", distinct=True, filter=Q(order__resolved_at__isnull=True))))
+    for unit_id, source, n, unresolved in reopened:
+        for row in (_kpi_row(by_unit, unit_id, names.unit), _kpi_row(by_source, source, _source_label)):
+            row.reopened += n
+            row.reopened_unresolved += unresolved
+    total = OrderKpis(key="total", label=_("Total"))
+    for row in by_source.values():
+        total.add(row)
+    report.orders = total
+    report.orders_by_unit = sorted(by_unit.values(), key=lambda r: (r.key == NONE_KEY, -r.received, r.label))
+    order = {s.value: n for n, s in enumerate(Source)}
+    report.orders_by_source = sorted(by_source.values(), key=lambda r: order.get(r.key, 99))
+    _merge_requests(report, requests_type, requests_subject, names)
+
+
+def _source_label(source) -> str:
+    return str(dict(Source.choices).get(source, source))
+
+
+def _kpi_row(rows: dict, key, label) -> OrderKpis:
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = OrderKpis(key=str(key) if key is not None else NONE_KEY, label=label(key))
+    return row
+
+
+def _merge_requests(report: PeriodReport, by_type: dict, by_subject: dict, names: _Names) -> None:
+    """Add the orders from the other channels to the requests by type and subject, and total by source."""
+    def merge(rows: list[SourceRow], counts: dict, label, group=None) -> list[SourceRow]:
+        index = {row.key: row for row in rows}
+        for key, per_source in counts.items():
+            k = str(key) if key is not None else NONE_KEY
+            row = index.get(k)
+            if row is None:
+                row = index[k] = SourceRow(key=k, label=label(key), group=group(key) if group else "")
+                rows.append(row)
+            for source, n in per_source.items():
+                row.counts[source] = row.counts.get(source, 0) + n
+        return rows
+
+    report.requests_by_type = merge(report.requests_by_type, by_type, names.type)
+    report.requests_by_type.sort(key=lambda r: (r.key == NONE_KEY,
+                                                names.type_order.get(int(r.key), 99) if r.key != NONE_KEY else 0))
+    report.requests_by_subject = merge(report.requests_by_subject, by_subject, names.subject,
+                                       lambda k: names.subject(names.group_of.get(k)) if k is not None else "")
+    report.requests_by_subject.sort(key=lambda r: (r.key == NONE_KEY, -r.total, r.label))
+    totals = defaultdict(int)
+    for row in report.requests_by_type:
+        for source, n in row.counts.items():
+            totals[source] += n
+    report.requests_by_source = [CountRow(key=key, label=label, count=totals.get(key, 0))
+                                 for key, label in report.sources]
+
+
+def _order_times(report: PeriodReport, start: datetime, end: datetime) -> None:
+    """Orders received per local day and source."""
+    tz = timezone.get_current_timezone()
+    rows = (WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
+            .values_list(Slot("created_at"), "source").annotate(n=Count("id")))
+    days = {row.day: row for row in _day_rows(report)}
+    for slot, source, n in rows:
+        row = days[slot_start(slot).astimezone(tz).date()]
+        row.orders[source] = row.orders.get(source, 0) + n
+
