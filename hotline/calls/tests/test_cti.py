@@ -215,7 +215,7 @@ def test_callback_list_groups_a_numbers_missed_calls_and_calling_back_clears_the
 def test_a_calls_events_arriving_at_once_make_one_record(make_user):
     """The PBX's senders post a call's three events in parallel, each twice: one record, derived from all."""
     from hotline.calls.cti import cti_event_receive
-    from hotline.workorders.tests.test_concurrency import run_in_threads
+    from hotline.core.testing import run_in_threads
 
     pbx = make_user(Role.PBX, username="pbx")
     seat = make_user(Role.OPERATOR, username="liu", extension="8001")

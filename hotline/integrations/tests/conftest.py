@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -17,9 +16,6 @@ from hotline.integrations.testing import FakePlatform
 from hotline.org.roles import Role
 from hotline.org.services import api_token_create
 from hotline.workorders.tests.conftest import other_unit, staff  # noqa: F401 (fixtures)
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="parallel transactions need PostgreSQL (run with DATABASE_URL)")
 
 CASES = "/api/v1/gov12345/cases"
 SECRET = "inbound-secret"

@@ -3,13 +3,13 @@ every request gets the same answer. Real parallel transactions need PostgreSQL (
 
 import pytest
 
+from hotline.core.testing import postgres_only, run_in_threads
 from hotline.integrations.gov12345 import services
 from hotline.integrations.gov12345.adapter import CaseIn, case_data
 from hotline.integrations.models import Case, CaseUrge
 from hotline.workorders.models import EventKind, WorkOrder
-from hotline.workorders.tests.test_concurrency import run_in_threads
 
-from .conftest import case_payload, postgres_only
+from .conftest import case_payload
 
 
 @postgres_only

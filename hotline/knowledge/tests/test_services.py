@@ -2,10 +2,10 @@
 taking out of use; filling placeholders from an outage. Every refusal changes nothing."""
 
 import pytest
-from django.db import connection
 
 from hotline.core.errors import ConflictError, PermissionDeniedError, ValidationError
 from hotline.core.models import AuditEvent
+from hotline.core.testing import postgres_only
 from hotline.knowledge import selectors, services
 from hotline.knowledge.models import Article, ArticleRevision
 
@@ -185,14 +185,10 @@ def test_only_shift_leads_and_admins_may_write(people, who):
     assert snapshot() == before
 
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="parallel transactions need PostgreSQL (run with DATABASE_URL)")
-
-
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_editors_saving_the_same_version_at_once_one_wins(people):
-    from hotline.workorders.tests.test_concurrency import run_in_threads
+    from hotline.core.testing import run_in_threads
 
     article = services.article_create(actor=people["lead"], title="校表申请", body="检定费每只30元。")
     editors = [people["lead"], people["admin"]]

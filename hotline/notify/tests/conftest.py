@@ -1,12 +1,8 @@
 import pytest
-from django.db import connection
 
 from hotline.notify.models import Channel
 from hotline.notify.services import Outgoing
 from hotline.notify.testing import FakeSmsGateway
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="parallel workers need PostgreSQL (run with DATABASE_URL)")
 
 
 def outgoing(count: int, *, start: int = 0, prefix: str = "test", channel: str = Channel.SMS) -> list[Outgoing]:

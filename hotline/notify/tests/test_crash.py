@@ -18,11 +18,12 @@ from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from hotline.core.testing import postgres_only
 from hotline.notify.models import Message, MessageStatus
 from hotline.notify.services import claim, deliver, deliver_due, enqueue_many
 from hotline.notify.testing import FakeSmsGateway
 
-from .conftest import outgoing, postgres_only
+from .conftest import outgoing
 
 BASE_DIR = Path(settings.BASE_DIR)
 

@@ -1,14 +1,13 @@
 """The shift definitions and the plan through the services, and two people at once on one handover
 (real parallel transactions: PostgreSQL only). Every refusal leaves everything as it was."""
 
-import threading
 from datetime import date, time
 
 import pytest
-from django.db import connection, connections
 
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from hotline.core.models import AuditEvent
+from hotline.core.testing import postgres_only, run_in_threads
 from hotline.shifts import selectors, services
 from hotline.shifts.models import Handover, HandoverStatus, ShiftAssignment, ShiftDefinition
 
@@ -142,28 +141,8 @@ def test_the_week_plan_and_who_is_on_now(people, shifts):
 
 # --- two at once (PostgreSQL) -----------------------------------------------------------------------
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="parallel transactions need PostgreSQL (run with DATABASE_URL)")
 
 
-def run_in_threads(count: int, target) -> list:
-    results, barrier = [None] * count, threading.Barrier(count)
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:  # collected and asserted on by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @postgres_only

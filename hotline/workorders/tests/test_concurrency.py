@@ -1,38 +1,14 @@
 """Concurrency: order numbers never repeat; two people acting on one order at once — one wins,
 the other is refused. Real parallel transactions need PostgreSQL (the suite's second run)."""
 
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from hotline.core.errors import ConflictError, InvalidStateError
+from hotline.core.testing import postgres_only, run_in_threads
 from hotline.workorders import services as svc
 from hotline.workorders.models import Status, WorkOrder
 from hotline.workorders.numbers import next_order_number
-
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                   reason="parallel transactions need PostgreSQL (run with DATABASE_URL)")
-
-
-def run_in_threads(count: int, target) -> list:
-    results, barrier = [None] * count, threading.Barrier(count)
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:  # collected and asserted on by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_order_numbers_increase_within_a_day(db):
