@@ -1,6 +1,6 @@
 """Exports of a period: the report's tables (one sheet each), or its records — the calls, or the work
-orders, one row each — as XLSX (openpyxl in write-only mode: rows are streamed to a temporary file, never
-held in memory) or CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese correctly).
+orders, one row each — as XLSX (reports/xlsx.py: rows are streamed to a temporary file, never held in
+memory) or CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese correctly).
 
 Records carry no personal data (no caller numbers, names or addresses): the report's readers need
 not see them, and an export leaves the system's audit."""
@@ -66,25 +66,13 @@ def _cell(value):
 
 
 def write_xlsx(tables: Iterable[Table]):
-    """An XLSX workbook of ``tables`` in a temporary file (one sheet each: header, then the rows)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """An XLSX workbook of ``tables`` in a temporary file (one sheet each: a bold header, then the rows),
+    written by the streaming writer of reports/xlsx.py."""
+    from hotline.reports.xlsx import write_workbook
 
-    workbook = Workbook(write_only=True)
-    for table in tables:
-        sheet = workbook.create_sheet(_sheet_name(table.title))
-        bold = []
-        for text in table.header:
-            cell = WriteOnlyCell(sheet, value=text)
-            cell.font = Font(bold=True)
-            bold.append(cell)
-        sheet.append(bold)
-        sheet.freeze_panes = "A2"
-        for row in table.rows:
-            sheet.append([_cell(v) for v in row])
     out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — handed to the response, which closes it
-    workbook.save(out)
+    write_workbook(out, ((_sheet_name(t.title), t.header, ([_cell(v) for v in row] for row in t.rows))
+                         for t in tables))
     out.seek(0)
     return out
 
