@@ -139,11 +139,17 @@ def usual_by_hour(midnight: datetime) -> list[float]:
 def _orders(board: Board) -> None:
     from hotline.org.models import Unit
 
-    rows = (WorkOrder.objects.filter(status__in=OPEN_STATUSES).values_list("unit_id")
-            .annotate(open=Count("id"), overdue=Count("id", filter=Q(is_overdue=True))).order_by())
+    # Grouped by the columns of the index (status, unit, overdue), added up per unit here: grouped by unit
+    # alone, SQLite walks the unit index of every order instead (seconds at two million orders).
+    counts: dict = {}
+    for _status, unit_id, overdue, n in (WorkOrder.objects.filter(status__in=OPEN_STATUSES).order_by()
+                                         .values_list("status", "unit_id", "is_overdue").annotate(n=Count("id"))):
+        row = counts.setdefault(unit_id, [0, 0])
+        row[0] += n
+        row[1] += n if overdue else 0
     names = dict(Unit.objects.values_list("pk", "name"))
     units = [{"unit_id": unit_id, "unit": names.get(unit_id, "") if unit_id else None, "open": n, "overdue": late}
-             for unit_id, n, late in rows]
+             for unit_id, (n, late) in counts.items()]
     units.sort(key=lambda u: (-u["overdue"], -u["open"]))
     board.units = units
     board.open_orders = sum(u["open"] for u in units)
