@@ -507,9 +507,12 @@ def main() -> None:
         if name == "analyzed":
             started = time.perf_counter()
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                # PostgreSQL: what autovacuum does in production — statistics, and the visibility map that
+                # lets a query read an index alone (the live board's open orders by unit).
+                cursor.execute("VACUUM (ANALYZE)" if connection.vendor == "postgresql" else "ANALYZE")
             results["analyze_seconds"] = round(time.perf_counter() - started, 2)
-            log(f"ANALYZE: {results['analyze_seconds']} s")
+            log(f"{'VACUUM (ANALYZE)' if connection.vendor == 'postgresql' else 'ANALYZE'}: "
+                f"{results['analyze_seconds']} s")
         stats = planner_statistics()
         log(f"pass {name}: planner statistics: {stats}")
         search, plans = measure_search(operator, plan, args.queries, args.explain)
