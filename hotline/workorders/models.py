@@ -163,7 +163,7 @@ class WorkOrder(models.Model):
             models.Index(fields=["resolved_at"], name="wo_callbacks_due", condition=Q(status="resolved")),
             # The live board: open orders by unit (index only), and the 12345 cases near their deadlines.
             models.Index(fields=["status", "unit", "is_overdue"], name="wo_open_unit"),
-            models.Index(fields=["source", "status"], name="wo_source_status"),
+            models.Index(fields=["status"], name="wo_source_status", condition=Q(source="12345")),
             # The live board's satisfaction of the day (and the reports' callbacks of a period).
             models.Index(fields=["callback_at"], name="wo_callback_at", condition=Q(callback_at__isnull=False)),
             models.Index(fields=["sla_next_at"], name="wo_sla_next", condition=Q(sla_next_at__isnull=False)),
