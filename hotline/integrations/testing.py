@@ -16,18 +16,12 @@ told to fail: ``fail_next(n, 503)`` answers the next n authentic requests with t
 
 No Django and no pytest: the standard library only (``gateway()`` imports the client lazily)."""
 
-import contextlib
-import hashlib
-import hmac
-import itertools
 import json
 import re
-import socket
-import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
+
+from hotline.core.fakeserver import FakeSignedServer
 
 PATH = re.compile(r"^/cases/([^/]+)/([a-z_]+)$")
 REQUIRED = {
@@ -38,56 +32,11 @@ REQUIRED = {
 }
 
 
-class FakePlatform:
+class FakePlatform(FakeSignedServer):
+    thread_name = "fake-12345-platform"
+
     def __init__(self, *, api_key: str = "platform-key", secret: str = "platform-secret", max_skew: float = 300):
-        self.api_key, self.secret, self.max_skew = api_key, secret, max_skew
-        self._lock = threading.Condition()
-        self._ids = itertools.count(1)
-        self._fail: list[int] = []
-        self._refused: dict[str, int] = {}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-        self.reset()
-
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> "FakePlatform":
-        platform = self
-
-        class Handler(_Handler):
-            fake = platform
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-12345-platform", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> "FakePlatform":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake platform is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(api_key=api_key, secret=secret, max_skew=max_skew)
 
     def settings(self) -> dict[str, str]:
         """GOV12345_URL, GOV12345_KEY, GOV12345_SECRET pointing here."""
@@ -103,13 +52,9 @@ class FakePlatform:
     # --- what happened --------------------------------------------------------------------------
 
     def reset(self) -> None:
+        super().reset()
         with self._lock:
             self.received: list[dict] = []  # accepted messages in order: case_id, action, body, key, id
-            self.by_key: dict[str, dict] = {}
-            self.duplicates = 0
-            self.requests = 0
-            self.rejected = 0  # 401: key, timestamp or signature
-            self.statuses: Counter = Counter()
 
     def actions(self, case_id: str) -> list[str]:
         with self._lock:
@@ -122,8 +67,7 @@ class FakePlatform:
     # --- misbehaving ----------------------------------------------------------------------------
 
     def fail_next(self, count: int, status: int = 503) -> None:
-        with self._lock:
-            self._fail.extend([status] * count)
+        super().fail_next(count, status)
 
     def refuse(self, case_id: str, status: int = 400) -> None:
         with self._lock:
@@ -135,31 +79,16 @@ class FakePlatform:
 
     # --- the protocol ---------------------------------------------------------------------------
 
-    def _authentic(self, headers, body: bytes) -> bool:
-        if not hmac.compare_digest(headers.get("X-Api-Key", "").encode(), self.api_key.encode()):
-            return False
-        timestamp = headers.get("X-Timestamp", "")
-        try:
-            if abs(time.time() - int(timestamp)) > self.max_skew:
-                return False
-        except ValueError:
-            return False
-        expected = hmac.new(self.secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(headers.get("X-Signature", "").encode(), expected.encode())
-
-    def _handle(self, path: str, headers, body: bytes) -> tuple[int, dict]:
+    def _respond(self, path: str, headers, body: bytes) -> tuple[int, dict]:
         with self._lock:
-            self.requests += 1
-            if not self._authentic(headers, body):
-                self.rejected += 1
-                return 401, {"error": "unauthorized"}
+            if refused := self._refusal(headers, body):
+                return refused
             match = PATH.match(path)
             if not match or match[2] not in REQUIRED:
                 return 404, {"error": f"no such endpoint: {path}"}
             case_id, action = unquote(match[1]), match[2]
-            if self._fail:
-                status = self._fail.pop(0)
-                return status, {"error": "busy" if status == 429 else "unavailable"}
+            if failed := self._failure():
+                return failed
             key = headers.get("Idempotency-Key", "")
             try:
                 data = json.loads(body)
@@ -183,42 +112,3 @@ class FakePlatform:
             self.by_key[key] = message
             self._lock.notify_all()
             return 200, {"id": message["id"]}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):  # a client that hung up: not news
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    fake: FakePlatform
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.fake._lock:
-            self.fake._connections.add(self.connection)
-
-    def finish(self):
-        with self.fake._lock:
-            self.fake._connections.discard(self.connection)
-        super().finish()
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, answer = self.fake._handle(self.path, self.headers, body)
-        payload = json.dumps(answer).encode()
-        with self.fake._lock:
-            self.fake.statuses[status] += 1
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format, *args):
-        pass

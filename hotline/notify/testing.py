@@ -16,75 +16,28 @@ delivered again), and can be told to fail: ``fail_next(n, 500)`` / ``fail_next(n
 
 No Django and no pytest needed: the standard library only (``gateway()`` imports the client lazily)."""
 
-import contextlib
-import hashlib
-import hmac
-import itertools
 import json
-import socket
 import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from hotline.core.fakeserver import FakeSignedServer
 
 
-class FakeSmsGateway:
+class FakeSmsGateway(FakeSignedServer):
+    thread_name = "fake-sms-gateway"
+    path = "/sms"
+
     def __init__(self, *, api_key: str = "fake-key", secret: str = "fake-secret", max_skew: float = 300,
                  delay: float = 0.0):
-        self.api_key, self.secret, self.max_skew, self.delay = api_key, secret, max_skew, delay
-        self._lock = threading.Condition()
-        self._ids = itertools.count(1)
-        self._fail: list[int] = []  # statuses of the next failing answers, in order
-        self._refused: dict[str, int] = {}  # recipient -> status
+        self.delay = delay
         self._hold_after: int | None = None
         self._released = threading.Event()
         self._events: list[tuple[int, threading.Event]] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
         self.on_accept = None  # optional callable(delivery: dict), called in the server thread
-        self.reset()
+        super().__init__(api_key=api_key, secret=secret, max_skew=max_skew)
 
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def start(self) -> "FakeSmsGateway":
-        fake = self
-
-        class Handler(_Handler):
-            gateway = fake
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-sms-gateway", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
+    def _stopping(self) -> None:
         self.release()
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:  # kept-alive connections: their handler threads stop reading
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._thread.join(5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> "FakeSmsGateway":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake gateway is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/sms"
 
     def gateway(self, *, api_key: str | None = None, secret: str | None = None, timeout: float = 5.0):
         """An ``HttpSmsGateway`` client for this server (other credentials to test refusals)."""
@@ -101,13 +54,9 @@ class FakeSmsGateway:
 
     def reset(self) -> None:
         """Forget deliveries and counters (not the failure settings)."""
+        super().reset()
         with self._lock:
             self.delivered: list[dict] = []  # accepted messages in order: key, to, text, channel, id, at
-            self.by_key: dict[str, dict] = {}
-            self.duplicates = 0  # requests that repeated an accepted key
-            self.requests = 0  # every request, whatever its answer
-            self.rejected = 0  # answered 401 (key, timestamp or signature)
-            self.statuses: Counter = Counter()  # answers by HTTP status
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -131,11 +80,6 @@ class FakeSmsGateway:
 
     # --- misbehaving ----------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 500) -> None:
-        """Answer the next ``count`` authentic requests with ``status`` (500, 503, 429, …) unaccepted."""
-        with self._lock:
-            self._fail.extend([status] * count)
-
     def refuse(self, recipient: str, status: int = 400) -> None:
         """Refuse every message to ``recipient`` (400: the gateway will never send it)."""
         with self._lock:
@@ -154,28 +98,21 @@ class FakeSmsGateway:
 
     # --- the protocol ---------------------------------------------------------------------------
 
-    def _authentic(self, headers, body: bytes) -> bool:
-        if not hmac.compare_digest(headers.get("X-Api-Key", "").encode(), self.api_key.encode()):
-            return False
-        timestamp = headers.get("X-Timestamp", "")
-        try:
-            if abs(time.time() - int(timestamp)) > self.max_skew:
-                return False
-        except ValueError:
-            return False
-        expected = hmac.new(self.secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(headers.get("X-Signature", "").encode(), expected.encode())
+    def _respond(self, path: str, headers, body: bytes) -> tuple[int, dict]:
+        status, answer, hold = self._handle(headers, body)
+        if hold:
+            self._released.wait()
+        if self.delay:
+            time.sleep(self.delay)
+        return status, answer
 
     def _handle(self, headers, body: bytes) -> tuple[int, dict, bool]:
         """(status, answer, hold): decides under the lock; the handler waits and answers outside it."""
         with self._lock:
-            self.requests += 1
-            if not self._authentic(headers, body):
-                self.rejected += 1
-                return 401, {"error": "unauthorized"}, False
-            if self._fail:
-                status = self._fail.pop(0)
-                return status, {"error": "busy" if status == 429 else "internal error"}, False
+            if refused := self._refusal(headers, body):
+                return *refused, False
+            if failed := self._failure("internal error"):
+                return *failed, False
             try:
                 data = json.loads(body)
                 key, to, text, channel = data["key"], data["to"], data["text"], data.get("channel", "")
@@ -201,48 +138,3 @@ class FakeSmsGateway:
         if self.on_accept is not None:
             self.on_accept(delivery)
         return 200, {"id": delivery["id"]}, hold
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSmsGateway
-
-    def handle_error(self, request, client_address):  # a client that hung up (timeout, killed): not news
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as httpx clients use it
-    gateway: FakeSmsGateway
-
-    def setup(self):
-        super().setup()
-        # Answers go out at once (no Nagle delay waiting for the client's delayed ACK: 40 ms a message).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.gateway._lock:
-            self.gateway._connections.add(self.connection)
-
-    def finish(self):
-        with self.gateway._lock:
-            self.gateway._connections.discard(self.connection)
-        super().finish()
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, answer, hold = self.gateway._handle(self.headers, body)
-        if hold:
-            self.gateway._released.wait()
-        if self.gateway.delay:
-            time.sleep(self.gateway.delay)
-        payload = json.dumps(answer).encode()
-        with self.gateway._lock:
-            self.gateway.statuses[status] += 1
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format, *args):  # quiet
-        pass
