@@ -138,3 +138,24 @@ class FakeSmsGateway(FakeSignedServer):
         if self.on_accept is not None:
             self.on_accept(delivery)
         return 200, {"id": delivery["id"]}, hold
+
+
+# --- a worker killed in the middle of a batch (the outbox's crash tests) ---------------------------------
+
+class WorkerKilled(BaseException):
+    """Not an Exception: nothing in the worker catches it, as nothing survives a SIGKILL."""
+
+
+class DiesAfter:
+    """A gateway wrapper that passes messages on and "dies" right after the real gateway accepted the
+    n-th one, before the worker could record it."""
+
+    def __init__(self, gateway, accepted: int):
+        self.gateway, self.left = gateway, accepted
+
+    def send(self, **message) -> str:
+        gateway_id = self.gateway.send(**message)
+        self.left -= 1
+        if self.left == 0:
+            raise WorkerKilled
+        return gateway_id

@@ -19,6 +19,7 @@ from hotline.integrations.models import Case
 from hotline.notify.gateways import SENT_HOOKS
 from hotline.notify.models import Channel, Message, MessageStatus
 from hotline.notify.services import deliver_due
+from hotline.notify.testing import DiesAfter, WorkerKilled
 from hotline.workorders.models import EventKind, Status, WorkOrder
 from hotline.workorders.services import (
     order_accept,
@@ -347,25 +348,6 @@ def test_a_wrong_secret_is_a_permanent_failure(received, staff, fake_platform, d
 
 
 # --- a worker killed in the middle --------------------------------------------------------------------
-
-class WorkerKilled(BaseException):
-    """Not an Exception: nothing in the worker catches it, as nothing survives a SIGKILL."""
-
-
-class DiesAfter:
-    """Passes messages to the gateway and "dies" right after the platform accepted the n-th one,
-    before the worker could record it."""
-
-    def __init__(self, gateway, accepted: int):
-        self.gateway, self.left = gateway, accepted
-
-    def send(self, **message) -> str:
-        gateway_id = self.gateway.send(**message)
-        self.left -= 1
-        if self.left == 0:
-            raise WorkerKilled
-        return gateway_id
-
 
 def test_a_worker_killed_after_the_platform_took_the_reply_delivers_it_exactly_once(received, staff, fake_platform):
     case = received()

@@ -21,30 +21,11 @@ from django.utils import timezone
 from hotline.core.testing import postgres_only
 from hotline.notify.models import Message, MessageStatus
 from hotline.notify.services import claim, deliver, deliver_due, enqueue_many
-from hotline.notify.testing import FakeSmsGateway
+from hotline.notify.testing import DiesAfter, FakeSmsGateway, WorkerKilled
 
 from .conftest import outgoing
 
 BASE_DIR = Path(settings.BASE_DIR)
-
-
-class WorkerKilled(BaseException):
-    """Not an Exception: nothing in the worker catches it, as nothing survives a SIGKILL."""
-
-
-class DiesAfter:
-    """Passes messages to the gateway and "dies" right after the gateway accepted the n-th one,
-    before the worker could record it."""
-
-    def __init__(self, gateway, accepted: int):
-        self.gateway, self.left = gateway, accepted
-
-    def send(self, **message) -> str:
-        gateway_id = self.gateway.send(**message)
-        self.left -= 1
-        if self.left == 0:
-            raise WorkerKilled
-        return gateway_id
 
 
 def statuses() -> Counter:
