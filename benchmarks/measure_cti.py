@@ -622,28 +622,9 @@ def print_cti_summary(runs: list[dict]) -> None:
 # --- main -------------------------------------------------------------------------------------------
 
 def _configure() -> None:
-    """Django on the benchmark's database: DATABASE_URL (its name must contain "bench") or SQLite in
-    HOTLINE_DATA_DIR (default benchmarks/data/cti-run/), never the development database in var/."""
-    from urllib.parse import urlsplit
+    from standalone import configure  # benchmarks/ is on sys.path when this module runs
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DEBUG", "false")
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        name = urlsplit(url).path.lstrip("/")
-        if "bench" not in name:
-            sys.exit(f"measure_cti: DATABASE_URL names the database {name!r}: use one with 'bench' in its name "
-                     "(the run writes thousands of calls, cases and orders into it)")
-    elif not os.environ.get("HOTLINE_DATA_DIR"):
-        os.environ["HOTLINE_DATA_DIR"] = str(BENCH_DIR / "data" / "cti-run")
-    data_dir = Path(os.environ.get("HOTLINE_DATA_DIR") or BENCH_DIR / "data" / "cti-run")
-    os.environ["HOTLINE_DATA_DIR"] = str(data_dir)
-    (data_dir / "static").mkdir(parents=True, exist_ok=True)
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(BENCH_DIR))
-    import django
-
-    django.setup()
+    configure("measure_cti", "cti-run")
 
 
 def prepare(accounts: int) -> None:

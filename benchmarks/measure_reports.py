@@ -311,25 +311,9 @@ def print_reports(r: dict) -> None:
 # --- alone ------------------------------------------------------------------------------------------
 
 def _configure() -> None:
-    """Django on the benchmark's database: DATABASE_URL (its name must contain "bench") or SQLite in
-    HOTLINE_DATA_DIR (default benchmarks/data/reports-run/), never the development database in var/."""
-    from urllib.parse import urlsplit
+    from standalone import configure  # benchmarks/ is on sys.path when this module runs
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DEBUG", "false")
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        name = urlsplit(url).path.lstrip("/")
-        if "bench" not in name:
-            sys.exit(f"measure_reports: DATABASE_URL names the database {name!r}: use one with 'bench' in its name")
-    data_dir = Path(os.environ.get("HOTLINE_DATA_DIR") or BENCH_DIR / "data" / "reports-run")
-    os.environ["HOTLINE_DATA_DIR"] = str(data_dir)
-    (data_dir / "static").mkdir(parents=True, exist_ok=True)
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(BENCH_DIR))
-    import django
-
-    django.setup()
+    configure("measure_reports", "reports-run")
 
 
 def main() -> int:
