@@ -21,6 +21,7 @@ from hotline.calls.models import Outcome
 from hotline.core.errors import ValidationError
 from hotline.org.models import Unit, User
 from hotline.org.roles import Perm, require_perm
+from hotline.reports import facts
 from hotline.reports import period as p
 from hotline.reports.sql import Seconds
 from hotline.workorders.models import (
@@ -184,7 +185,7 @@ def _labels(model, field: str = "name") -> dict:
 
 def call_records(start: datetime, end: datetime) -> tuple[int, Table]:
     """The inbound calls of the period, oldest first (no caller numbers)."""
-    calls = p._inbound_calls(start, end)
+    calls = facts.inbound_calls(start, end)
     count = calls.count()
     types, subjects = _labels(RequestType), _labels(Subject)
     staff = {pk: name or username for pk, name, username in User.objects.values_list("pk", "full_name", "username")}
@@ -212,7 +213,7 @@ def order_records(start: datetime, end: datetime, now: datetime) -> tuple[int, T
     types, subjects, units = _labels(RequestType), _labels(Subject), _labels(Unit)
     statuses, sources = {k: str(v) for k, v in Status.choices}, {k: str(v) for k, v in Source.choices}
     satisfaction = {k: str(v) for k, v in Satisfaction.choices}
-    c = p.order_conditions(now)
+    c = facts.order_conditions(now)
     flags = {f"f_{name}": ExpressionWrapper(c[name], output_field=BooleanField())
              for name in ("sign_due", "signed_on_time", "resolve_due", "resolved_on_time")}
     yes, no = _("yes"), _("no")

@@ -41,28 +41,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hotline.calls.models import Call, Direction, Outcome
+from hotline.calls.models import Outcome
 from hotline.core.errors import ValidationError
 from hotline.org.models import Unit, User
 from hotline.org.roles import Perm, require_perm
-from hotline.reports.sql import SLOT_SECONDS, Seconds, Slot, slot_start
-from hotline.workorders.models import (
-    OPEN_STATUSES,
-    EventKind,
-    RequestType,
-    Satisfaction,
-    Source,
-    Status,
-    Subject,
-    WorkOrder,
-    WorkOrderEvent,
-)
+from hotline.reports.facts import ORDER_VECTOR, Facts
+from hotline.reports.rollups import period_facts
+from hotline.reports.sql import SLOT_SECONDS, slot_start
+from hotline.workorders.models import RequestType, Source, Subject
 
 MAX_DAYS = 731  # two years: a year compared with the one before
 HOTLINE = "hotline"  # the source of the requests that are calls
@@ -416,18 +406,21 @@ def sources() -> list[tuple[str, str]]:
     return [(HOTLINE, _("Hotline calls"))] + [(s.value, str(s.label)) for s in Source if s != Source.CALL]
 
 
-def period_report(*, actor, date_from: date, date_to: date) -> PeriodReport:
-    """The report of the local days ``date_from`` to ``date_to`` (both included)."""
+def period_report(*, actor, date_from: date, date_to: date, rollups: bool = True) -> PeriodReport:
+    """The report of the local days ``date_from`` to ``date_to`` (both included). Closed days come from
+    their rollups (``reports.rollups``; ``rollups=False`` counts every day from the records)."""
     require_perm(actor, Perm.REPORT_VIEW)
     check_period(date_from, date_to)
     start, end = period_bounds(date_from, date_to)
     now = timezone.now()
     report = PeriodReport(date_from=date_from, date_to=date_to, generated_at=now, sources=sources())
+    clock = ShiftClock()
+    facts = period_facts(date_from, date_to, now, slot_seconds=clock.slot_seconds, rollups=rollups)
     names = _Names()
-    _calls(report, start, end, names)
-    _call_times(report, start, end)
-    _orders(report, start, end, now, names)
-    _order_times(report, start, end)
+    _calls(report, facts, names)
+    _call_times(report, facts, clock, start, end)
+    _orders(report, facts, names)
+    _order_days(report, facts)
     return report
 
 
@@ -469,36 +462,23 @@ def _sorted_counts(counts: dict, label, order: dict | None = None) -> list[Count
     return rows
 
 
-def _inbound_calls(start: datetime, end: datetime):
-    return Call.objects.filter(ringing_at__gte=start, ringing_at__lt=end, direction=Direction.INBOUND)
-
-
-def _calls(report: PeriodReport, start: datetime, end: datetime, names: _Names) -> None:
-    """Calls by type, subject and operator and outcome: one GROUP BY over the period."""
-    answered = Q(answered_at__isnull=False)
-    rows = (_inbound_calls(start, end).order_by()
-            .values_list("request_type_id", "subject_id", "operator_id", "outcome")
-            .annotate(n=Count("id"), answered=Count("id", filter=answered),
-                      talk=Sum(Seconds("answered_at", "ended_at"), filter=answered & Q(ended_at__isnull=False)),
-                      talked=Count("id", filter=answered & Q(ended_at__isnull=False))))
+def _calls(report: PeriodReport, facts: Facts, names: _Names) -> None:
+    """Calls by type, subject and group, outcome and operator."""
     by_type: dict = defaultdict(int)
     by_subject: dict = defaultdict(int)
     by_group: dict = defaultdict(int)
-    by_outcome: dict = defaultdict(int)
+    for type_id, subject_id, (n,) in facts.rows("call_ts"):
+        by_type[type_id] += int(n)
+        by_subject[subject_id] += int(n)
+        by_group[names.group_of.get(subject_id) if subject_id is not None else None] += int(n)
+    by_outcome = {outcome: int(n) for outcome, _k, (n,) in facts.rows("call_outcome")}
     operators: dict = {}
-    for type_id, subject_id, operator_id, outcome, n, n_answered, talk, talked in rows:
-        report.calls += n
-        report.calls_answered += n_answered
-        by_type[type_id] += n
-        by_subject[subject_id] += n
-        by_group[names.group_of.get(subject_id) if subject_id is not None else None] += n
-        by_outcome[outcome] += n
-        op = operators.setdefault(operator_id, OperatorRow(key=str(operator_id or NONE_KEY), label=""))
-        op.calls += n
-        op.answered += n_answered
-        op.orders_created += n if outcome == Outcome.ORDER_CREATED else 0
-        op.talk_seconds += talk or 0.0
-        op.talked += talked
+    for operator_id, _k, (n, answered, created, talk, talked) in facts.rows("call_operator"):
+        operators[operator_id] = OperatorRow(key=str(operator_id or NONE_KEY), label="", calls=int(n),
+                                             answered=int(answered), orders_created=int(created),
+                                             talk_seconds=float(talk), talked=int(talked))
+        report.calls += int(n)
+        report.calls_answered += int(answered)
     report.calls_by_type = _sorted_counts(by_type, names.type, names.type_order)
     report.calls_by_group = _sorted_counts(by_group, names.subject)
     report.calls_by_subject = _sorted_counts(by_subject, names.subject)
@@ -519,21 +499,19 @@ def _calls(report: PeriodReport, start: datetime, end: datetime, names: _Names) 
                                   for r in report.calls_by_subject]
 
 
-def _call_times(report: PeriodReport, start: datetime, end: datetime) -> None:
+def _call_times(report: PeriodReport, facts: Facts, clock: ShiftClock, start: datetime, end: datetime) -> None:
     """Calls by local day, hour of day and shift, from their UTC quarter-hours (see ``reports.sql``)."""
     tz = timezone.get_current_timezone()
-    clock = ShiftClock()
     report.shift_columns = clock.columns()
-    rows = (_inbound_calls(start, end).order_by().values_list(Slot("ringing_at", clock.slot_seconds))
-            .annotate(n=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False))))
     days = {row.day: row for row in _day_rows(report)}
     hours = [HourRow(hour=h, days=report.day_count) for h in range(24)]
     shifts = {period.key: ShiftRow(key=period.key, label=f"{period.date.isoformat()} {period.name}",
                                    code=period.definition.code, day=period.date,
                                    partial=period.starts_at < start or period.ends_at > end)
               for period in clock.periods_between(start, end)}
-    for slot, n, answered in rows:
-        local = slot_start(slot, clock.slot_seconds).astimezone(tz)
+    for slot, _k, (n, answered) in sorted(facts.rows("call_slot")):
+        n, answered = int(n), int(answered)
+        local = slot_start(slot, facts.slot_seconds).astimezone(tz)
         day = days[local.date()]
         day.calls += n
         day.answered += answered
@@ -562,61 +540,20 @@ def _day_rows(report: PeriodReport) -> list[DayRow]:
     return report.days
 
 
-# The KPI counts that one order contributes to, each a condition on its row (the returns and reopenings
-# come from its timeline events). The export flags each order with the same conditions.
-COUNTED = ("cancelled", "open", "overdue_open", "sign_due", "signed_on_time", "resolve_due", "resolved_on_time",
-           "with_unit", "resolved_now", "called_back", "satisfied", "basic", "unsatisfied")
+def _kpis(values) -> OrderKpis:
+    return OrderKpis(**{name: int(v) for name, v in zip(ORDER_VECTOR, values, strict=True)})
 
 
-def order_conditions(now: datetime) -> dict[str, Q]:
-    """The condition of each count of ``COUNTED`` (see the module's docstring), as of ``now``."""
-    not_cancelled = ~Q(status=Status.CANCELLED)
-    sign_due = (Q(accept_due__isnull=False) & not_cancelled & ~Q(status__in=[Status.NEW, Status.RETURNED])
-                & (Q(accepted_at__isnull=False) | Q(accept_due__lte=now)))
-    resolve_due = (Q(resolve_due__isnull=False) & not_cancelled
-                   & (Q(resolved_at__isnull=False) | Q(resolve_due__lte=now)))
-    called_back = Q(callback_at__isnull=False)
-    return {
-        "cancelled": Q(status=Status.CANCELLED),
-        "open": Q(status__in=OPEN_STATUSES),
-        "overdue_open": Q(status__in=OPEN_STATUSES, is_overdue=True),
-        "sign_due": sign_due,
-        "signed_on_time": sign_due & Q(accepted_at__lte=F("accept_due")),
-        "resolve_due": resolve_due,
-        "resolved_on_time": resolve_due & Q(resolved_at__lte=F("resolve_due")),
-        "with_unit": Q(unit_id__isnull=False),
-        "resolved_now": Q(resolved_at__isnull=False),
-        "called_back": called_back,
-        "satisfied": called_back & Q(satisfaction=Satisfaction.SATISFIED),
-        "basic": called_back & Q(satisfaction=Satisfaction.BASIC),
-        "unsatisfied": called_back & Q(satisfaction=Satisfaction.UNSATISFIED),
-    }
-
-
-def _orders(report: PeriodReport, start: datetime, end: datetime, now: datetime, names: _Names) -> None:
-    """Orders received in the period: one GROUP BY (unit, source, type, subject) with the KPI counts,
-    then the returns and reopenings of the same orders from their timeline events."""
-    received = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end)
-    c = order_conditions(now)
-    rows = (received.order_by().values_list("unit_id", "source", "request_type_id", "subject_id")
-            .annotate(n_received=Count("id"), **{f"n_{name}": Count("id", filter=c[name]) for name in COUNTED}))
+def _orders(report: PeriodReport, facts: Facts, names: _Names) -> None:
+    """The work-order KPIs in total, per unit (returns for the unit they came from) and per source."""
     by_unit: dict = {}
     by_source: dict = {}
-    requests_type: dict = defaultdict(lambda: defaultdict(int))
-    requests_subject: dict = defaultdict(lambda: defaultdict(int))
-    for unit_id, source, type_id, subject_id, *values in rows:
-        kpis = OrderKpis(**dict(zip(("received", *COUNTED), values, strict=True)))
-        _kpi_row(by_unit, unit_id, names.unit).add(kpis)
-        _kpi_row(by_source, source, _source_label).add(kpis)
-        if source != Source.CALL:
-            requests_type[type_id][source] += kpis.received
-            requests_subject[subject_id][source] += kpis.received
-    # Returns: each one a "returned" event of an order received in the period, for the unit it came from.
-    returned = (WorkOrderEvent.objects.filter(kind=EventKind.RETURNED, at__gte=start, order__created_at__gte=start,
-                                              order__created_at__lt=end)
-                .order_by().values_list(KT("data__from_unit"), "order__source").annotate(n=Count("id")))
+    for unit_id, _k, values in facts.rows("order_unit"):
+        _kpi_row(by_unit, unit_id, names.unit).add(_kpis(values))
+    for source, _k, values in facts.rows("order_source"):
+        _kpi_row(by_source, source, _source_label).add(_kpis(values))
     unit_ids = None
-    for from_unit, source, n in returned:
+    for from_unit, _k, (n,) in facts.rows("order_return"):
         if unit_ids is None:
             unit_ids = names.units_by_name()
         unit_id = unit_ids.get(from_unit)
@@ -624,18 +561,7 @@ def _orders(report: PeriodReport, start: datetime, end: datetime, now: datetime,
             row = by_unit.setdefault(f"name:{from_unit}", OrderKpis(key=f"name:{from_unit}", label=from_unit or "?"))
         else:
             row = _kpi_row(by_unit, unit_id, names.unit)
-        row.returns += n
-        _kpi_row(by_source, source, _source_label).returns += n
-    # Reopened: orders with a "reopened" event, by their unit now; and which of them are unresolved now.
-    reopened = (WorkOrderEvent.objects.filter(kind=EventKind.REOPENED, at__gte=start, order__created_at__gte=start,
-                                              order__created_at__lt=end)
-                .order_by().values_list("order__unit_id", "order__source")
-                .annotate(n=Count("order_id", distinct=True),
-                          unresolved=Count("order_id", distinct=True, filter=Q(order__resolved_at__isnull=True))))
-    for unit_id, source, n, unresolved in reopened:
-        for row in (_kpi_row(by_unit, unit_id, names.unit), _kpi_row(by_source, source, _source_label)):
-            row.reopened += n
-            row.reopened_unresolved += unresolved
+        row.returns += int(n)
     total = OrderKpis(key="total", label=_("Total"))
     for row in by_source.values():
         total.add(row)
@@ -643,6 +569,12 @@ def _orders(report: PeriodReport, start: datetime, end: datetime, now: datetime,
     report.orders_by_unit = sorted(by_unit.values(), key=lambda r: (r.key == NONE_KEY, -r.received, r.label))
     order = {s.value: n for n, s in enumerate(Source)}
     report.orders_by_source = sorted(by_source.values(), key=lambda r: order.get(r.key, 99))
+    requests_type: dict = defaultdict(lambda: defaultdict(int))
+    requests_subject: dict = defaultdict(lambda: defaultdict(int))
+    for type_id, source, (n,) in facts.rows("request_type"):
+        requests_type[type_id][source] += int(n)
+    for subject_id, source, (n,) in facts.rows("request_subject"):
+        requests_subject[subject_id][source] += int(n)
     _merge_requests(report, requests_type, requests_subject, names)
 
 
@@ -685,13 +617,9 @@ def _merge_requests(report: PeriodReport, by_type: dict, by_subject: dict, names
                                  for key, label in report.sources]
 
 
-def _order_times(report: PeriodReport, start: datetime, end: datetime) -> None:
+def _order_days(report: PeriodReport, facts: Facts) -> None:
     """Orders received per local day and source."""
-    tz = timezone.get_current_timezone()
-    rows = (WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
-            .values_list(Slot("created_at"), "source").annotate(n=Count("id")))
-    days = {row.day: row for row in _day_rows(report)}
-    for slot, source, n in rows:
-        row = days[slot_start(slot).astimezone(tz).date()]
-        row.orders[source] = row.orders.get(source, 0) + n
-
+    days = {row.key: row for row in _day_rows(report)}
+    for day, source, (n,) in facts.rows("order_day"):
+        row = days[day]
+        row.orders[source] = row.orders.get(source, 0) + int(n)

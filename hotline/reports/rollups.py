@@ -1,0 +1,160 @@
+"""Day rollups of the period reports: the facts (``reports.facts``) of each closed local day, stored once
+(``reports.models.DayFact``), so that a report over a year adds up a few hundred rows per day and counts
+only its last days from the records.
+
+A report stays exact:
+
+* Only days that ended more than ``COVER_AFTER`` ago are rolled up (by the clock of this process and of
+  the database, whichever is earlier); the days after are always counted live.
+* Every change to a call or a work order of such a day — whoever makes it — is noted by database triggers
+  (``reports.triggers``) as a dirty quarter-hour. A day with a dirty quarter-hour, with no rollup, or rolled
+  up for another time zone is counted again before the report uses it ("built"); so is a day whose order
+  counts were taken before a deadline that has passed since (``RollupDay.valid_from/valid_until``).
+* A build deletes the day's dirty marks first and counts afterwards, in one transaction: a change committed
+  in between is counted, or leaves its mark for the next build; none is lost.
+
+The worker builds the days that need it every few minutes (``reports.tasks``), so a report usually finds
+every day ready; one that does not builds the missing days itself."""
+
+import time as clock
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from hotline.reports.facts import CALLS, ORDERS, Facts, deadline_window, live_facts
+from hotline.reports.models import VALUES, DayFact, RollupDay, RollupDirty
+from hotline.reports.sql import SLOT_SECONDS
+
+COVER_AFTER = timedelta(days=3)  # > triggers.DIRTY_AFTER_SECONDS by a day: see reports.triggers
+KINDS = (CALLS, ORDERS)
+VALUE_FIELDS = [f"v{i}" for i in range(VALUES)]
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(day, datetime.min.time(), tzinfo=tz),
+            datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz))
+
+
+def _slot(moment: datetime) -> int:
+    return int(moment.timestamp()) // SLOT_SECONDS
+
+
+def database_now() -> datetime:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CURRENT_TIMESTAMP")
+        value = cursor.fetchone()[0]
+    if isinstance(value, str):  # SQLite: "YYYY-MM-DD HH:MM:SS" in UTC
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def first_live_day(now: datetime) -> date:
+    """The first local day that is not rolled up: every day before it ended ``COVER_AFTER`` ago."""
+    reference = min(now, database_now()) - COVER_AFTER
+    return timezone.localtime(reference).date()
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def stale_days(kind: str, first: date, last: date, now: datetime) -> list[date]:
+    """The days from ``first`` to ``last`` whose rollup of ``kind`` must be built before use at ``now``."""
+    tz = timezone.get_current_timezone_name()
+    ready = set()
+    for day, zone, valid_from, valid_until in (RollupDay.objects.filter(kind=kind, day__gte=first, day__lte=last)
+                                               .values_list("day", "time_zone", "valid_from", "valid_until")):
+        if zone == tz and (valid_from is None or valid_from <= now) and (valid_until is None or now < valid_until):
+            ready.add(day)
+    if ready:
+        start, end = day_bounds(first)[0], day_bounds(last)[1]
+        local = timezone.get_current_timezone()
+        dirty = (RollupDirty.objects.filter(kind=kind, slot__gte=_slot(start), slot__lt=_slot(end))
+                 .order_by().values_list("slot", flat=True).distinct())
+        for slot in dirty:
+            ready.discard(datetime.fromtimestamp(slot * SLOT_SECONDS, local).date())
+    return [day for day in _days(first, last) if day not in ready]
+
+
+def stored_facts(first: date, last: date, kinds=KINDS) -> Facts:
+    """The stored facts of the days ``first`` to ``last``, added up by the database."""
+    facts = Facts()
+    rows = (DayFact.objects.filter(kind__in=kinds, day__gte=first, day__lte=last).order_by()
+            .values_list("dim", "key1", "key2").annotate(*(Sum(name) for name in VALUE_FIELDS)))
+    facts.add_stored(rows)
+    return facts
+
+
+def period_facts(date_from: date, date_to: date, now: datetime, *, slot_seconds: int = SLOT_SECONDS,
+                 rollups: bool = True) -> Facts:
+    """The facts of the local days ``date_from`` to ``date_to``: the rolled-up days (built first when they
+    need it) plus the later ones counted live. ``rollups=False`` counts every day live."""
+    from hotline.reports.period import period_bounds
+
+    start, end = period_bounds(date_from, date_to)
+    cut = min(date_to + timedelta(days=1), max(date_from, first_live_day(now))) if rollups else date_from
+    facts = Facts()
+    if cut > date_from:
+        last = cut - timedelta(days=1)
+        for kind in KINDS:
+            for day in stale_days(kind, date_from, last, now):
+                build_day(kind, day, now)
+        facts.merge(stored_facts(date_from, last))
+    if cut <= date_to:
+        facts.merge(live_facts(period_bounds(cut, date_to)[0], end, now))
+    if slot_seconds != SLOT_SECONDS:  # a shift plan off the quarter-hours: its calls by the minute, live
+        from hotline.reports.facts import call_slots
+
+        facts.drop("call_slot")
+        facts.slot_seconds = slot_seconds
+        call_slots(facts, start, end)
+    return facts
+
+
+# --- building --------------------------------------------------------------------------------------
+
+def build_day(kind: str, day: date, now: datetime | None = None) -> int:
+    """Count one day's facts of ``kind`` from the records and store them; returns the number of rows."""
+    now = now or timezone.now()
+    start, end = day_bounds(day)
+    with transaction.atomic():
+        status, _created = RollupDay.objects.select_for_update().get_or_create(
+            kind=kind, day=day, defaults={"time_zone": "", "built_at": now})
+        # First the marks, then the counting: a change committed in between is counted or marks again.
+        RollupDirty.objects.filter(kind=kind, slot__gte=_slot(start), slot__lt=_slot(end)).delete()
+        facts = live_facts(start, end, now, kinds=(kind,))
+        valid_from, valid_until = deadline_window(start, end, now) if kind == ORDERS else (None, None)
+        DayFact.objects.filter(kind=kind, day=day).delete()
+        rows = [DayFact(kind=kind, day=day, dim=dim, key1=key1, key2=key2,
+                        **dict(zip(VALUE_FIELDS, values, strict=False)))
+                for dim, key1, key2, values in facts.stored(kind)]
+        DayFact.objects.bulk_create(rows, batch_size=500)
+        RollupDay.objects.filter(pk=status.pk).update(time_zone=timezone.get_current_timezone_name(), built_at=now,
+                                                      valid_from=valid_from, valid_until=valid_until)
+    return len(rows)
+
+
+def refresh(*, days: int = 731, seconds: float | None = None, now: datetime | None = None) -> dict:
+    """Build every day of the last ``days`` (before the live ones) that needs it, the most recent first;
+    stop after ``seconds``. The worker's job; returns what was done."""
+    now = now or timezone.now()
+    last = first_live_day(now) - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    started = clock.monotonic()
+    built = {kind: 0 for kind in KINDS}
+    rows = 0
+    todo = sorted(((day, kind) for kind in KINDS for day in stale_days(kind, first, last, now)), reverse=True)
+    for day, kind in todo:
+        rows += build_day(kind, day, now)
+        built[kind] += 1
+        if seconds is not None and clock.monotonic() - started > seconds:
+            break
+    return {"built": built, "rows": rows, "left": len(todo) - sum(built.values()),
+            "seconds": round(clock.monotonic() - started, 2)}
