@@ -45,6 +45,7 @@ from hotline.demo.scenario import (  # the demo history's habits and texts, shar
 )
 from hotline.org.models import Unit, UnitKind, User
 from hotline.org.roles import Role
+from hotline.reports import triggers as report_triggers
 from hotline.workorders import sla
 from hotline.workorders.models import OrderSequence, RequestType, Subject, WorkOrder, WorkOrderEvent
 from hotline.workorders.services import URGE_MESSAGES
@@ -830,28 +831,31 @@ class HistoryGenerator:
         first_id = (WorkOrder.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
         # Bulk loading into tables without their secondary indexes (and, on PostgreSQL, foreign keys), then
         # building the indexes once, is several times faster than keeping 31 indexes up to date row by row.
-        deferred = self._drop_indexes() if self.defer_indexes else []
-        keys = self._drop_foreign_keys() if self.defer_indexes else []
-        write_seconds, totals, stats = 0.0, Counter(), None
-        next_log = time.perf_counter() + 15
-        for kind, item in self._blocks_in_process(first_id) if self.parallel else self._blocks(first_id):
-            if kind == "stats":
-                stats = item
-                continue
-            order_rows, event_rows, call_rows, last_day = item
-            t_write = time.perf_counter()
-            with transaction.atomic():
-                insert_rows(self.models[WorkOrder], ["id", *ORDER_FIELDS], order_rows, returning=False)
-                insert_rows(self.models[WorkOrderEvent], EVENT_FIELDS, event_rows, returning=False)
-                insert_rows(self.models[Call], CALL_FIELDS, call_rows, returning=False)
-            write_seconds += time.perf_counter() - t_write
-            totals.update(orders=len(order_rows), events=len(event_rows), calls=len(call_rows))
-            if time.perf_counter() > next_log:
-                next_log = time.perf_counter() + 15
-                self.log(f"history: {last_day} {totals['orders']:,} orders, {totals['events']:,} events, "
-                         f"{totals['calls']:,} calls, {time.perf_counter() - started:.0f} s")
-        write_done = time.perf_counter()
-        index_seconds = self._restore(deferred, keys)
+        # The report rollups' triggers are off during the load (a mark per row otherwise); every rollup is
+        # forgotten afterwards, and the loaded days are rolled up when a report or the worker needs them.
+        with report_triggers.suspended(connection):
+            deferred = self._drop_indexes() if self.defer_indexes else []
+            keys = self._drop_foreign_keys() if self.defer_indexes else []
+            write_seconds, totals, stats = 0.0, Counter(), None
+            next_log = time.perf_counter() + 15
+            for kind, item in self._blocks_in_process(first_id) if self.parallel else self._blocks(first_id):
+                if kind == "stats":
+                    stats = item
+                    continue
+                order_rows, event_rows, call_rows, last_day = item
+                t_write = time.perf_counter()
+                with transaction.atomic():
+                    insert_rows(self.models[WorkOrder], ["id", *ORDER_FIELDS], order_rows, returning=False)
+                    insert_rows(self.models[WorkOrderEvent], EVENT_FIELDS, event_rows, returning=False)
+                    insert_rows(self.models[Call], CALL_FIELDS, call_rows, returning=False)
+                write_seconds += time.perf_counter() - t_write
+                totals.update(orders=len(order_rows), events=len(event_rows), calls=len(call_rows))
+                if time.perf_counter() > next_log:
+                    next_log = time.perf_counter() + 15
+                    self.log(f"history: {last_day} {totals['orders']:,} orders, {totals['events']:,} events, "
+                             f"{totals['calls']:,} calls, {time.perf_counter() - started:.0f} s")
+            write_done = time.perf_counter()
+            index_seconds = self._restore(deferred, keys)
         if deferred or keys:
             self.log(f"history: {len(deferred)} indexes built, {len(keys)} foreign keys added and checked "
                      f"in {index_seconds:.1f} s")

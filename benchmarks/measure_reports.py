@@ -79,6 +79,92 @@ def _check(report, start, end) -> list[str]:
     return problems
 
 
+def measure_rollups(lead) -> dict:
+    """The day rollups (hotline/reports/rollups.py): every closed day of the history built from the records
+    (what the worker does once after a bulk load, then a day at a time), timed; then the year report counted
+    entirely from the records (no rollups), for comparison and as the exactness check of the rolled-up one."""
+    from django.utils import timezone
+
+    from hotline.reports import rollups
+    from hotline.reports.period import period_report
+
+    done, wall, cpu = _timed(lambda: rollups.refresh(days=731))
+    built = sum(done["built"].values())
+    out = {"built_days": done["built"], "rows": done["rows"], "seconds": round(wall, 1), "cpu_s": round(cpu, 1),
+           "ms_per_day_and_kind": round(wall * 1000 / max(1, built), 1)}
+    log(f"rollups: {done['built']} days built ({done['rows']:,} rows) in {wall:.1f} s (CPU {cpu:.1f} s)")
+    today = timezone.localdate()
+    first, last = today - timedelta(days=364), today
+    live, wall, cpu = _timed(lambda: period_report(actor=lead, date_from=first, date_to=last, rollups=False))
+    rolled = period_report(actor=lead, date_from=first, date_to=last)
+    same = _same_report(live, rolled)
+    out["year_from_records"] = {"seconds": round(wall, 2), "cpu_s": round(cpu, 2), "equal_to_rolled_up": same}
+    log(f"the year from the records alone: {wall:.2f} s (CPU {cpu:.2f} s); the rolled-up report equal: {same}")
+    return out
+
+
+def _same_report(a, b) -> bool:
+    da, db = a.as_dict(), b.as_dict()
+    for d in (da, db):
+        d.pop("generated_at")
+        for row in d["calls"]["by_operator"]:
+            row["average_talk"] = round(row["average_talk"] or 0)
+    return da == db
+
+
+def measure_late_changes(lead) -> dict:
+    """Late changes, then the year report, which counts the marked days again before adding up. Each change
+    is an ordinary UPDATE that the triggers mark.
+
+    * ``working``: what a busy hotline changes between two passes of the worker (ten minutes): 200 orders
+      received in the last 30 days (callbacks, status changes), 100 calls of the last week reclassified,
+      and 20 orders from anywhere in the year;
+    * ``scattered``: 300 orders and 300 calls from anywhere in the year (an import, a mass correction):
+      most days of the year to count again.
+
+    After each, the worker's pass is left to the report itself; the report is then timed again."""
+    import random
+
+    from django.utils import timezone
+
+    from hotline.calls.models import Call
+    from hotline.reports import rollups
+    from hotline.reports.period import period_bounds, period_report
+    from hotline.workorders.models import Subject, WorkOrder
+
+    today = timezone.localdate()
+    first, last = today - timedelta(days=364), today
+    rng = random.Random(6)
+    subject = Subject.objects.order_by("id").first()
+
+    def ids(model, field, days_back: int, count: int) -> list[int]:
+        start, end = period_bounds(today - timedelta(days=days_back), today - timedelta(days=4))
+        pks = list(model.objects.filter(**{f"{field}__gte": start, f"{field}__lt": end}).values_list("id", flat=True))
+        return rng.sample(pks, min(count, len(pks)))
+
+    scenarios = {"working": ([(30, 200), (364, 20)], [(7, 100)]), "scattered": ([(364, 300)], [(364, 300)])}
+    out = {}
+    for name, (order_picks, call_picks) in scenarios.items():
+        order_ids = [pk for days_back, n in order_picks for pk in ids(WorkOrder, "created_at", days_back, n)]
+        call_ids = [pk for days_back, n in call_picks for pk in ids(Call, "ringing_at", days_back, n)]
+        now = timezone.now()
+        for pk in order_ids:
+            WorkOrder.objects.filter(pk=pk).update(callback_at=now, satisfaction=rng.choice(["satisfied", "basic"]))
+        for pk in call_ids:
+            Call.objects.filter(pk=pk).update(subject=subject)
+        stale = {kind: len(rollups.stale_days(kind, first, last - timedelta(days=4), timezone.now()))
+                 for kind in rollups.KINDS}
+        report, wall, cpu = _timed(lambda: period_report(actor=lead, date_from=first, date_to=last))
+        problems = _check(report, *period_bounds(first, last))
+        _again, wall2, _cpu = _timed(lambda: period_report(actor=lead, date_from=first, date_to=last))
+        out[name] = {"orders_changed": len(order_ids), "calls_changed": len(call_ids), "days_to_count_again": stale,
+                     "year_report_s": round(wall, 2), "cpu_s": round(cpu, 2), "then_s": round(wall2, 2),
+                     "mismatches": problems[:5], "target_s": TARGETS["year"]}
+        log(f"{name}: {len(order_ids)} orders and {len(call_ids)} calls changed ({stale} days to count again): "
+            f"year report {wall:.2f} s, then {wall2:.2f} s; mismatches {len(problems)}")
+    return out
+
+
 def measure_period(lead, *, weeks: int) -> dict:
     from django.test import Client
     from django.utils import timezone
@@ -253,7 +339,9 @@ def measure_reports(*, weeks: int = 4, export_rows: int = 100_000) -> dict:
     lead = User.objects.filter(role=Role.SHIFT_LEAD, is_active=True).order_by("id").first()
     results = {}
     for key, run in (("board", lambda: measure_board(lead)),
+                     ("rollups", lambda: measure_rollups(lead)),
                      ("period", lambda: measure_period(lead, weeks=weeks)),
+                     ("late_changes", lambda: measure_late_changes(lead)),
                      ("export", lambda: measure_export(lead, rows=export_rows)),
                      ("staffing", lambda: measure_staffing(lead))):
         try:
@@ -291,6 +379,11 @@ def print_reports(r: dict) -> None:
             print(f"  period report, one {name}: median {f['median_s']} s, max {f['max_s']} s, CPU {f['cpu_s']} s "
                   f"(target ≤ {f['target_s']} s: {_verdict(f['max_s'], f['target_s'])}); "
                   f"exact: {'yes' if not f['mismatch_count'] else f['mismatches']}")
+    rollup = r.get("rollups", {})
+    if rollup:
+        print(f"  day rollups: {rollup}")
+    for name, late in r.get("late_changes", {}).items():
+        print(f"  year report after late changes ({name}): {late}")
     if period.get("week_page"):
         f = period["week_page"]
         print(f"  GET /reports/ (a week): {f['seconds']} s, HTTP {f['status']} ({_verdict(f['max_s'], f['target_s'])}); "

@@ -193,15 +193,16 @@ def _orders(facts: Facts, start: datetime, end: datetime, now: datetime) -> None
             facts.add("request_subject", subject_id, source, values[:1])
     returns_at = ORDER_VECTOR.index("returns")
     # Returns: each one a "returned" event of an order received in the range, for the unit it came from.
-    returned = (WorkOrderEvent.objects.filter(kind=EventKind.RETURNED, at__gte=start, order__created_at__gte=start,
-                                              order__created_at__lt=end)
+    # The events of the orders received in the range (by their order: woe_order_at), not of the range's
+    # moments: an order is returned or reopened any time after it was received.
+    orders = received.order_by().values("id")
+    returned = (WorkOrderEvent.objects.filter(kind=EventKind.RETURNED, order_id__in=orders)
                 .order_by().values_list(KT("data__from_unit"), "order__source").annotate(n=Count("id")))
     for from_unit, source, n in returned:
         facts.add("order_return", from_unit, None, (n,))
         facts.add("order_source", source, None, [0] * returns_at + [n])
     # Reopened: orders with a "reopened" event, by their unit now; and which of them are unresolved now.
-    reopened = (WorkOrderEvent.objects.filter(kind=EventKind.REOPENED, at__gte=start, order__created_at__gte=start,
-                                              order__created_at__lt=end)
+    reopened = (WorkOrderEvent.objects.filter(kind=EventKind.REOPENED, order_id__in=orders)
                 .order_by().values_list("order__unit_id", "order__source")
                 .annotate(n=Count("order_id", distinct=True),
                           unresolved=Count("order_id", distinct=True, filter=Q(order__resolved_at__isnull=True))))

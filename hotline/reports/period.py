@@ -505,29 +505,38 @@ def _call_times(report: PeriodReport, facts: Facts, clock: ShiftClock, start: da
     report.shift_columns = clock.columns()
     days = {row.day: row for row in _day_rows(report)}
     hours = [HourRow(hour=h, days=report.day_count) for h in range(24)]
+    periods = clock.periods_between(start, end)
     shifts = {period.key: ShiftRow(key=period.key, label=f"{period.date.isoformat()} {period.name}",
                                    code=period.definition.code, day=period.date,
                                    partial=period.starts_at < start or period.ends_at > end)
-              for period in clock.periods_between(start, end)}
+              for period in periods}
+    # The slots come in time order: a slot is in the shift of the one before unless it left that shift or
+    # another shift began in between (only a later start can take a moment from its shift).
+    starts = sorted(period.starts_at for period in periods)
+    period, next_start = None, 0
     for slot, _k, (n, answered) in sorted(facts.rows("call_slot")):
         n, answered = int(n), int(answered)
         local = slot_start(slot, facts.slot_seconds).astimezone(tz)
+        began = False
+        while next_start < len(starts) and starts[next_start] <= local:
+            next_start, began = next_start + 1, True
         day = days[local.date()]
         day.calls += n
         day.answered += answered
         hour = hours[local.hour]
         hour.calls += n
         hour.answered += answered
-        period = clock.locate(local)
-        key = period.key if period is not None else NONE_KEY
-        row = shifts.get(key)
-        if row is None:  # a moment that no shift covers (the plan leaves a gap)
-            row = shifts[key] = ShiftRow(key=key, label=_("outside any shift"))
+        if period is None or began or not period.contains(local):
+            period = clock.locate(local)
+            key = period.key if period is not None else NONE_KEY
+            row = shifts.get(key)
+            if row is None:  # a moment that no shift covers (the plan leaves a gap)
+                row = shifts[key] = ShiftRow(key=key, label=_("outside any shift"))
+            began_on = days.get(period.date) if period is not None else None  # the day the shift began
         row.calls += n
         row.answered += answered
-        if period is not None and period.date in days:
-            began = days[period.date]
-            began.shifts[row.code] = began.shifts.get(row.code, 0) + n
+        if began_on is not None:
+            began_on.shifts[row.code] = began_on.shifts.get(row.code, 0) + n
     report.hours = hours
     # Every shift that overlaps the period, in time order; one of the day before only when it had calls.
     report.shifts = [row for row in shifts.values()

@@ -155,6 +155,8 @@ class WorkOrder(models.Model):
         verbose_name_plural = _("work orders")
         indexes = [
             models.Index(fields=["status", "created_at"], name="wo_status_created"),
+            # The orders received in a range whatever their state (a report's day rollup, the exports).
+            models.Index(fields=["created_at"], name="wo_created"),
             models.Index(fields=["unit", "status", "created_at"], name="wo_unit_status"),
             models.Index(fields=["account", "status"], name="wo_account_status"),
             models.Index(fields=["contact_phone", "status"], name="wo_phone_status"),
