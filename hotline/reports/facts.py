@@ -182,7 +182,10 @@ def _orders(facts: Facts, start: datetime, end: datetime, now: datetime) -> None
     """Orders received in the range: one GROUP BY (unit, source, type, subject) with the KPI counts, then the
     returns and reopenings of the same orders from their timeline events."""
     c = order_conditions(now)
-    received = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end)
+    # By id, through the created_at index: for the GROUP BY below SQLite's planner would otherwise skip-scan
+    # the (unit, status, created_at) index — four to ten times slower for a day among two million orders.
+    ids = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end).order_by().values("id")
+    received = WorkOrder.objects.filter(id__in=ids)
     rows = (received.order_by().values_list("unit_id", "source", "request_type_id", "subject_id")
             .annotate(n_received=Count("id"), **{f"n_{name}": Count("id", filter=c[name]) for name in COUNTED}))
     for unit_id, source, type_id, subject_id, *values in rows:
@@ -193,16 +196,15 @@ def _orders(facts: Facts, start: datetime, end: datetime, now: datetime) -> None
             facts.add("request_subject", subject_id, source, values[:1])
     returns_at = ORDER_VECTOR.index("returns")
     # Returns: each one a "returned" event of an order received in the range, for the unit it came from.
-    # The events of the orders received in the range (by their order: woe_order_at), not of the range's
-    # moments: an order is returned or reopened any time after it was received.
-    orders = received.order_by().values("id")
-    returned = (WorkOrderEvent.objects.filter(kind=EventKind.RETURNED, order_id__in=orders)
+    # The events of the orders received in the range (through the index of their order), not
+    # of the range's moments: an order is returned or reopened any time after it was received.
+    returned = (WorkOrderEvent.objects.filter(kind=EventKind.RETURNED, order_id__in=ids)
                 .order_by().values_list(KT("data__from_unit"), "order__source").annotate(n=Count("id")))
     for from_unit, source, n in returned:
         facts.add("order_return", from_unit, None, (n,))
         facts.add("order_source", source, None, [0] * returns_at + [n])
     # Reopened: orders with a "reopened" event, by their unit now; and which of them are unresolved now.
-    reopened = (WorkOrderEvent.objects.filter(kind=EventKind.REOPENED, order_id__in=orders)
+    reopened = (WorkOrderEvent.objects.filter(kind=EventKind.REOPENED, order_id__in=ids)
                 .order_by().values_list("order__unit_id", "order__source")
                 .annotate(n=Count("order_id", distinct=True),
                           unresolved=Count("order_id", distinct=True, filter=Q(order__resolved_at__isnull=True))))

@@ -406,13 +406,15 @@ def sources() -> list[tuple[str, str]]:
     return [(HOTLINE, _("Hotline calls"))] + [(s.value, str(s.label)) for s in Source if s != Source.CALL]
 
 
-def period_report(*, actor, date_from: date, date_to: date, rollups: bool = True) -> PeriodReport:
-    """The report of the local days ``date_from`` to ``date_to`` (both included). Closed days come from
-    their rollups (``reports.rollups``; ``rollups=False`` counts every day from the records)."""
+def period_report(*, actor, date_from: date, date_to: date, rollups: bool = True,
+                  now: datetime | None = None) -> PeriodReport:
+    """The report of the local days ``date_from`` to ``date_to`` (both included) as of ``now`` (the work-order
+    KPIs depend on the deadlines passed). Closed days come from their rollups (``reports.rollups``;
+    ``rollups=False`` counts every day from the records)."""
     require_perm(actor, Perm.REPORT_VIEW)
     check_period(date_from, date_to)
     start, end = period_bounds(date_from, date_to)
-    now = timezone.now()
+    now = now or timezone.now()
     report = PeriodReport(date_from=date_from, date_to=date_to, generated_at=now, sources=sources())
     clock = ShiftClock()
     facts = period_facts(date_from, date_to, now, slot_seconds=clock.slot_seconds, rollups=rollups)

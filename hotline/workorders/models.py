@@ -155,8 +155,6 @@ class WorkOrder(models.Model):
         verbose_name_plural = _("work orders")
         indexes = [
             models.Index(fields=["status", "created_at"], name="wo_status_created"),
-            # The orders received in a range whatever their state (a report's day rollup, the exports).
-            models.Index(fields=["created_at"], name="wo_created"),
             models.Index(fields=["unit", "status", "created_at"], name="wo_unit_status"),
             models.Index(fields=["account", "status"], name="wo_account_status"),
             models.Index(fields=["contact_phone", "status"], name="wo_phone_status"),
@@ -232,10 +230,6 @@ class WorkOrderEvent(models.Model):
         verbose_name_plural = _("work-order events")
         indexes = [
             models.Index(fields=["order", "at"], name="woe_order_at"),
-            # The period reports' returns and reopenings (a few percent of the timeline) by time. One partial
-            # index per kind: SQLite uses a partial index only when the query repeats its condition.
-            models.Index(fields=["at", "order"], name="report_woe_returned", condition=Q(kind="returned")),
-            models.Index(fields=["at", "order"], name="report_woe_reopened", condition=Q(kind="reopened")),
         ]
         ordering = ["at", "id"]
 

@@ -39,8 +39,9 @@ def _same(a, b) -> None:
 
 
 def _both(actor, first=FIRST, last=LAST):
-    rolled = period_report(actor=actor, date_from=first, date_to=last)
-    live = period_report(actor=actor, date_from=first, date_to=last, rollups=False)
+    now = timezone.now()
+    rolled = period_report(actor=actor, date_from=first, date_to=last, now=now)
+    live = period_report(actor=actor, date_from=first, date_to=last, rollups=False, now=now)
     _same(rolled, live)
     return rolled
 
