@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hotline.calls.models import Call, Direction, EndCause, LineState
 from hotline.org.roles import Perm, require_perm
+from hotline.reports.sql import Slot, slot_start
 from hotline.workorders.models import OPEN_STATUSES, Satisfaction, Source, WorkOrder
 
 USUAL_WEEKS = 4  # the usual level: the same weekday over the last four weeks
@@ -85,21 +86,26 @@ def live_board(*, actor, now: datetime | None = None) -> Board:
     return board
 
 
+def _hourly(calls, **counts) -> dict[int, dict]:
+    """Counts of ``calls`` per local hour of day, grouped by the database by UTC quarter-hour (see
+    ``reports.sql``): a few dozen rows whatever the number of calls."""
+    hours: dict[int, dict] = {}
+    for slot, *values in calls.order_by().values_list(Slot("ringing_at")).annotate(n=Count("*"), **counts):
+        hour = hours.setdefault(timezone.localtime(slot_start(slot)).hour, dict.fromkeys(["n", *counts], 0))
+        for name, value in zip(["n", *counts], values, strict=True):
+            hour[name] += value
+    return hours
+
+
 def _calls(board: Board, midnight: datetime, now: datetime) -> None:
-    counts = [0] * 24
-    pbx = {"answered": 0, "unanswered": 0, "in_target": 0, "offered": 0}
-    rows = (Call.objects.filter(ringing_at__gte=midnight, ringing_at__lte=now, direction=Direction.INBOUND)
-            .values_list("ringing_at", "line_state", "end_cause", "answered_at", "wait_seconds"))
-    for ringing_at, line_state, end_cause, answered_at, wait in rows.iterator(chunk_size=5000):
-        counts[timezone.localtime(ringing_at).hour] += 1
-        if not line_state:
-            continue
-        pbx["offered"] += 1
-        if answered_at is not None or end_cause == EndCause.ANSWERED:
-            pbx["answered"] += 1
-            pbx["in_target"] += wait is not None and wait <= ANSWER_TARGET_SECONDS
-        elif line_state == LineState.ENDED:
-            pbx["unanswered"] += 1
+    pbx = ~Q(line_state="")  # the PBX reported on the call
+    answered = pbx & (Q(answered_at__isnull=False) | Q(end_cause=EndCause.ANSWERED))
+    hours = _hourly(Call.objects.filter(ringing_at__gte=midnight, ringing_at__lte=now, direction=Direction.INBOUND),
+                    offered=Count("id", filter=pbx), answered=Count("id", filter=answered),
+                    in_target=Count("id", filter=answered & Q(wait_seconds__lte=ANSWER_TARGET_SECONDS)),
+                    unanswered=Count("id", filter=pbx & ~answered & Q(line_state=LineState.ENDED)))
+    counts = [hours.get(h, {}).get("n", 0) for h in range(24)]
+    pbx = {name: sum(h[name] for h in hours.values()) for name in ("offered", "answered", "in_target", "unanswered")}
     usual = usual_by_hour(midnight)
     board.hours = [HourBar(h, counts[h], usual[h]) for h in range(24)]
     board.calls_today = sum(counts)
@@ -125,11 +131,9 @@ def usual_by_hour(midnight: datetime) -> list[float]:
         per_day: dict[int, list[int]] = {}
         for week in range(1, USUAL_WEEKS + 1):
             start = midnight - timedelta(weeks=week)
-            per_day[week] = [0] * 24
-            for (ringing_at,) in (Call.objects.filter(ringing_at__gte=start, ringing_at__lt=start + timedelta(days=1),
-                                                      direction=Direction.INBOUND)
-                                  .values_list("ringing_at").iterator(chunk_size=5000)):
-                per_day[week][timezone.localtime(ringing_at).hour] += 1
+            hours = _hourly(Call.objects.filter(ringing_at__gte=start, ringing_at__lt=start + timedelta(days=1),
+                                                direction=Direction.INBOUND))
+            per_day[week] = [hours.get(h, {}).get("n", 0) for h in range(24)]
         days = [hours for hours in per_day.values() if sum(hours)]
         _usual.clear()  # one day's baseline per process
         _usual[key] = [round(sum(d[h] for d in days) / len(days), 1) if days else 0.0 for h in range(24)]
