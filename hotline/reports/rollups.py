@@ -29,6 +29,7 @@ from hotline.reports.sql import SLOT_SECONDS
 COVER_AFTER = timedelta(days=3)  # > triggers.DIRTY_AFTER_SECONDS by a day: see reports.triggers
 KINDS = (CALLS, ORDERS)
 VALUE_FIELDS = [f"v{i}" for i in range(VALUES)]
+INSERT_ROWS = 400  # rows per INSERT: 8,800 parameters, well within SQLite's and PostgreSQL's limits
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -147,10 +148,15 @@ def build_day(kind: str, day: date, now: datetime | None = None) -> int:
         stored_day = connection.ops.adapt_datefield_value(day)
         rows = [(kind, stored_day, dim, key1, key2, *values, *[0] * (VALUES - len(values)))
                 for dim, key1, key2, values in facts.stored(kind)]
-        with connection.cursor() as cursor:  # plain SQL: the ORM's bulk insert compiles slower than it runs
-            columns = ["kind", "day", "dim", "key1", "key2", *VALUE_FIELDS]
-            cursor.executemany(f"INSERT INTO {DayFact._meta.db_table} ({', '.join(columns)}) "
-                               f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
+        # Plain SQL, a few hundred rows per statement: the ORM's bulk insert compiles slower than it runs, and
+        # executemany is a round trip per row on PostgreSQL.
+        columns = ["kind", "day", "dim", "key1", "key2", *VALUE_FIELDS]
+        row_sql = f"({', '.join(['%s'] * len(columns))})"
+        with connection.cursor() as cursor:
+            for n in range(0, len(rows), INSERT_ROWS):
+                chunk = rows[n:n + INSERT_ROWS]
+                cursor.execute(f"INSERT INTO {DayFact._meta.db_table} ({', '.join(columns)}) VALUES "
+                               + ", ".join([row_sql] * len(chunk)), [v for row in chunk for v in row])
         RollupDay.objects.filter(pk=status.pk).update(time_zone=timezone.get_current_timezone_name(), built_at=now,
                                                       valid_from=valid_from, valid_until=valid_until)
     return len(rows)
