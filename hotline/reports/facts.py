@@ -8,7 +8,7 @@ the report. The definitions of what is counted are in ``reports.period``'s docst
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
@@ -109,6 +109,13 @@ class Facts:
 
     def drop(self, dim: str) -> None:
         self.data.pop(dim, None)
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """The aware moments of local midnight starting ``date_from`` and ending ``date_to``."""
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(date_from, time.min, tzinfo=tz),
+            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
 
 
 # --- counting from the records ----------------------------------------------------------------------

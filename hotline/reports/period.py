@@ -39,7 +39,7 @@ What is counted — the same definitions on the page, in the export and in the A
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from hotline.calls.models import Outcome
 from hotline.core.errors import ValidationError
 from hotline.org.models import Unit, User
 from hotline.org.roles import Perm, require_perm
-from hotline.reports.facts import ORDER_VECTOR, Facts
+from hotline.reports.facts import ORDER_VECTOR, Facts, period_bounds
 from hotline.reports.rollups import period_facts
 from hotline.reports.sql import SLOT_SECONDS, slot_start
 from hotline.workorders.models import RequestType, Source, Subject
@@ -392,13 +392,6 @@ def check_period(date_from: date | None, date_to: date | None) -> None:
         raise ValidationError(_("The period is not valid."), fields={"date_to": _("Choose a later day.")})
     if (date_to - date_from).days >= MAX_DAYS:
         raise ValidationError(_("Choose at most two years."), fields={"date_from": _("Choose a later day.")})
-
-
-def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """The aware moments of local midnight starting ``date_from`` and ending ``date_to``."""
-    tz = timezone.get_current_timezone()
-    return (datetime.combine(date_from, time.min, tzinfo=tz),
-            datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz))
 
 
 def sources() -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hotline.reports.facts import CALLS, ORDERS, Facts, deadline_window, live_facts
+from hotline.reports.facts import CALLS, ORDERS, Facts, call_slots, deadline_window, live_facts, period_bounds
 from hotline.reports.models import VALUES, DayFact, RollupDay, RollupDirty
 from hotline.reports.sql import SLOT_SECONDS
 
@@ -30,12 +30,6 @@ COVER_AFTER = timedelta(days=3)  # > triggers.DIRTY_AFTER_SECONDS by a day: see 
 KINDS = (CALLS, ORDERS)
 VALUE_FIELDS = [f"v{i}" for i in range(VALUES)]
 INSERT_ROWS = 400  # rows per INSERT: 8,800 parameters, well within SQLite's and PostgreSQL's limits
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (datetime.combine(day, datetime.min.time(), tzinfo=tz),
-            datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz))
 
 
 def _slot(moment: datetime) -> int:
@@ -74,7 +68,7 @@ def stale_days(kind: str, first: date, last: date, now: datetime) -> list[date]:
         if zone == tz and (valid_from is None or valid_from <= now) and (valid_until is None or now < valid_until):
             ready.add(day)
     if ready:
-        start, end = day_bounds(first)[0], day_bounds(last)[1]
+        start, end = period_bounds(first, last)
         local = timezone.get_current_timezone()
         dirty = (RollupDirty.objects.filter(kind=kind, slot__gte=_slot(start), slot__lt=_slot(end))
                  .order_by().values_list("slot", flat=True).distinct())
@@ -109,8 +103,6 @@ def period_facts(date_from: date, date_to: date, now: datetime, *, slot_seconds:
                  rollups: bool = True) -> Facts:
     """The facts of the local days ``date_from`` to ``date_to``: the rolled-up days (built first when they
     need it) plus the later ones counted live. ``rollups=False`` counts every day live."""
-    from hotline.reports.period import period_bounds
-
     start, end = period_bounds(date_from, date_to)
     cut = min(date_to + timedelta(days=1), max(date_from, first_live_day(now))) if rollups else date_from
     facts = Facts()
@@ -123,8 +115,6 @@ def period_facts(date_from: date, date_to: date, now: datetime, *, slot_seconds:
     if cut <= date_to:
         facts.merge(live_facts(period_bounds(cut, date_to)[0], end, now))
     if slot_seconds != SLOT_SECONDS:  # a shift plan off the quarter-hours: its calls by the minute, live
-        from hotline.reports.facts import call_slots
-
         facts.drop("call_slot")
         facts.slot_seconds = slot_seconds
         call_slots(facts, start, end)
@@ -136,7 +126,7 @@ def period_facts(date_from: date, date_to: date, now: datetime, *, slot_seconds:
 def build_day(kind: str, day: date, now: datetime | None = None) -> int:
     """Count one day's facts of ``kind`` from the records and store them; returns the number of rows."""
     now = now or timezone.now()
-    start, end = day_bounds(day)
+    start, end = period_bounds(day, day)
     with transaction.atomic():
         status, _created = RollupDay.objects.select_for_update().get_or_create(
             kind=kind, day=day, defaults={"time_zone": "", "built_at": now})
