@@ -1,5 +1,13 @@
 """Fixtures shared by the whole suite: staff of every role, a small area tree, and an importer of
-billing rows (accounts are created the way production creates them: through the import)."""
+billing rows (accounts are created the way production creates them: through the import).
+
+``HOTLINE_TEST_CLOCK`` (an ISO 8601 moment with its offset, e.g. ``2026-12-07T21:30:00+08:00``) moves
+the clock of the whole test process to that moment, ticking from there (time-machine): every test,
+and the live server that the browser tests talk to, run as if it were that hour. The browser keeps its
+own clock. CI runs the time-sensitive tests at an evening and a night hour this way (``.ci/run``)."""
+
+import os
+from datetime import datetime
 
 import pytest
 
@@ -8,6 +16,45 @@ from hotline.org.models import Unit, UnitKind, User
 from hotline.org.roles import Role
 
 PASSWORD = "correct-horse-42"
+
+_clock = None
+
+
+def test_clock() -> datetime | None:
+    """The moment of ``HOTLINE_TEST_CLOCK``, or None; a moment without an offset is refused."""
+    value = os.environ.get("HOTLINE_TEST_CLOCK", "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"HOTLINE_TEST_CLOCK={value!r} is not an ISO 8601 moment "
+                                "(e.g. 2026-12-07T21:30:00+08:00)") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"HOTLINE_TEST_CLOCK={value!r} needs its offset (e.g. +08:00)")
+    return moment
+
+
+def pytest_configure(config):
+    global _clock
+    moment = test_clock()
+    if moment is not None and _clock is None:
+        import time_machine
+
+        _clock = time_machine.travel(moment, tick=True)
+        _clock.start()
+
+
+def pytest_unconfigure(config):
+    global _clock
+    if _clock is not None:
+        _clock.stop()
+        _clock = None
+
+
+def pytest_report_header(config):
+    moment = test_clock()
+    return f"HOTLINE_TEST_CLOCK: the clock starts at {moment.isoformat()}" if moment else None
 
 
 @pytest.fixture
@@ -93,9 +140,11 @@ def _fresh_reference_data():
     from hotline.core.signing import forget_system_users
     from hotline.notify.services import forget_templates
     from hotline.org.services import forget_checked_tokens
+    from hotline.reports.board import forget_cached as forget_board
     from hotline.workorders import reference
 
-    forgets = (reference.clear, forget_checked_tokens, forget_templates, forget_agents, forget_system_users)
+    forgets = (reference.clear, forget_checked_tokens, forget_templates, forget_agents, forget_system_users,
+               forget_board)
     for forget in forgets:
         forget()
     yield

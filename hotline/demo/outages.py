@@ -1,10 +1,15 @@
 """The demo's outages, relative to now, written through the services (so their notices are in the
 outbox and the worker sends them when the system starts):
 
-* S5: a planned outage in a 张店 community, announced more than a day before, water off since this morning;
-* S10: an emergency outage (a burst main) in another 张店 community, extended to 06:00 tomorrow, with
-  a surge of calls in the last hours: most linked one by one, the rest waiting for the bulk link;
-* a planned outage two days ago, restored hours early; one scheduled for next week."""
+* S5: a planned outage in a 张店 community, announced more than a day before, the water off for four
+  hours (from the full hour) and back in three to four;
+* S10: an emergency outage (a burst main) in another 张店 community five hours ago, extended to 06:00
+  the day after the burst, with a surge of calls in the last hours: most linked one by one, the rest
+  waiting for the bulk link;
+* a planned outage restored hours early, an hour and a half ago (still on the public page); one
+  scheduled for next week.
+
+Whatever the hour the demo is loaded at, the same story holds (``tests/test_demo_any_hour.py``)."""
 
 import random
 from datetime import datetime, time, timedelta
@@ -45,9 +50,10 @@ def seed_outages(*, seed: int = 2026, log=print) -> None:
         return
     planned_c, burst_c, old_c, next_c = picks[:4]
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    hour = now.replace(minute=0, second=0, microsecond=0)
 
-    # S5: planned, announced yesterday, water off from 08:00 (or 4 h ago at night) for 8 hours.
-    start = min(today.replace(hour=8), now - timedelta(hours=4))
+    # S5: planned, announced the day before, water off for 8 hours from the full hour 4 hours ago.
+    start = hour - timedelta(hours=4)
     with _at(start - timedelta(hours=26)):  # 24 h notice at least (SPEC.md §4)
         planned = services.outage_announce(
             actor=coordinator, kind="planned", reason="DN200供水管道阀门更换", starts_at=start,
@@ -55,7 +61,8 @@ def seed_outages(*, seed: int = 2026, log=print) -> None:
             supply_point="")
     services.start_due(now=start)
 
-    # S10: emergency, a burst main 5 h ago; first expected back in 4 h, extended to 06:00 tomorrow.
+    # S10: emergency, a burst main 5 h ago; first expected back in 4 h, extended to 06:00 the next day
+    # (1 to 25 hours from now: the morning after an evening burst, or tomorrow's after one at night).
     burst_at = now - timedelta(hours=5)
     repair = Subject.objects.get(code="burst_main")
     reporter = (AccountPhone.objects.filter(account__premise__community=burst_c, position=0)
@@ -73,7 +80,8 @@ def seed_outages(*, seed: int = 2026, log=print) -> None:
             expected_restore_at=burst_at + timedelta(hours=4), area=Area(communities=[burst_c]), orders=[order],
             affects_hydrants=True)
         services.link_call(actor=coordinator, call=report, outage=burst)  # the report that found it
-    tomorrow_six = timezone.make_aware(datetime.combine((now + timedelta(days=1)).date(), time(6, 0)))
+    tomorrow_six = timezone.make_aware(datetime.combine(timezone.localtime(burst_at).date() + timedelta(days=1),
+                                                        time(6, 0)))
     with _at(now - timedelta(minutes=75)):
         services.outage_extend(actor=coordinator, outage=burst, expected_restore_at=tomorrow_six,
                                reason="爆管位置在路口下方，需破路开挖更换管段")
@@ -81,14 +89,15 @@ def seed_outages(*, seed: int = 2026, log=print) -> None:
             services.outage_update(actor=coordinator, outage=burst, supply_point=f"{burst_c.name}北门临时送水车")
     calls = _surge(rng, burst, burst_c, operators, since=burst_at, now=now)
 
-    # Two days ago: planned, restored four hours early (as at 12:50 in S5).
-    old_start = (today - timedelta(days=2)).replace(hour=8)
+    # Planned for 9 hours from the full hour 7 hours ago, restored 90 minutes ago: 2.5 to 3.5 hours
+    # early (as at 12:50 in S5), and on the public page for a few hours more.
+    old_start = hour - timedelta(hours=7)
     with _at(old_start - timedelta(days=2)):
         old = services.outage_announce(
             actor=coordinator, kind="planned", reason="二次供水水箱清洗消毒", starts_at=old_start,
             expected_restore_at=old_start + timedelta(hours=9), area=Area(communities=[old_c]))
     services.start_due(now=old_start)
-    with _at(old_start + timedelta(hours=4, minutes=50)):
+    with _at(now - timedelta(minutes=90)):
         services.outage_restore(actor=coordinator, outage=old)
 
     # Next week: a long planned outage, announced in time, with a water supply point.

@@ -4,8 +4,9 @@ something to show:
 * every inbound call of the history is marked as the PBX reported it (queue, agent, waiting time):
   the history wrote those calls through the call services with their ringing and answer times;
 * calls nobody answered (no answer, busy, the caller gave up while waiting) are posted as PBX events
-  through the CTI service at their moments: about 4 % of the volume, more at the busy hours. Those
-  of earlier days were called back by the hotline; today's wait in the list."""
+  through the CTI service at their moments: about 4 % of the volume, more at the busy hours, and a
+  few in the last hour and a half. Those more than ``CALLED_BACK_AFTER`` old were called back by the
+  hotline; the recent ones wait in the list, whatever the hour the demo is loaded at."""
 
 import random
 from datetime import timedelta
@@ -16,6 +17,9 @@ from hotline.calls.cti import cti_event_receive
 from hotline.calls.models import Call, CallbackStatus, Direction, EndCause, LineState
 from hotline.org.models import User
 from hotline.org.roles import Role
+
+CALLED_BACK_AFTER = timedelta(hours=8)  # missed calls older than this were called back
+RECENT_MISSED = 3  # missed calls in the last 90 minutes, so that the list is never empty
 
 
 def seed_pbx(*, seed: int = 2026, log=print) -> None:
@@ -36,10 +40,12 @@ def seed_pbx(*, seed: int = 2026, log=print) -> None:
     numbers = [c.caller_number for c in Call.objects.filter(direction=Direction.INBOUND).only("caller_number")[:2000]
                if c.caller_number]
     now = timezone.now()
-    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    moments = [call.ringing_at + timedelta(minutes=rng.randint(-40, 40))
+               for call in rng.sample(calls, k=min(len(calls), len(calls) // 25 + 6))]
+    if calls:  # a history to add to
+        moments += [now - timedelta(minutes=rng.randint(5, 90)) for _ in range(RECENT_MISSED)]
     missed = 0
-    for n, call in enumerate(rng.sample(calls, k=min(len(calls), len(calls) // 25 + 6))):
-        at = call.ringing_at + timedelta(minutes=rng.randint(-40, 40))
+    for n, at in enumerate(moments):
         if at >= now - timedelta(minutes=1):
             continue
         number = rng.choice(numbers) if numbers else "13800000000"
@@ -49,9 +55,9 @@ def seed_pbx(*, seed: int = 2026, log=print) -> None:
         cti_event_receive(event="ringing", at=at, agent=rng.choice(list(seats.values()) or [""]), **common)
         cti_event_receive(event="hangup", at=at + timedelta(seconds=rng.randint(8, 90)), cause=cause, **common)
         missed += 1
-    earlier = list(Call.objects.filter(callback_status=CallbackStatus.PENDING, ringing_at__lt=today))
+    earlier = list(Call.objects.filter(callback_status=CallbackStatus.PENDING, ringing_at__lt=now - CALLED_BACK_AFTER))
     for call in earlier:
         call.callback_status, call.called_back_at = CallbackStatus.DONE, call.ringing_at + timedelta(minutes=25)
     Call.objects.bulk_update(earlier, ["callback_status", "called_back_at"])
     log(f"PBX: {len(calls)} answered calls with their waiting times, {missed} missed or abandoned "
-        f"({Call.objects.filter(callback_status=CallbackStatus.PENDING).count()} of today's still to call back)")
+        f"({Call.objects.filter(callback_status=CallbackStatus.PENDING).count()} recent ones still to call back)")

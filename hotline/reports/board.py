@@ -172,7 +172,7 @@ def _outages(board: Board, now: datetime) -> None:
     board.outages = outages
 
 
-_surges_cache: tuple[float, list] = (0.0, [])
+_surges_cache: tuple[float, list] = (float("-inf"), [])
 
 
 def _surges(now: datetime) -> list:
@@ -186,7 +186,7 @@ def _surges(now: datetime) -> list:
 
 def forget_cached(**_kwargs) -> None:
     global _surges_cache
-    _surges_cache = (0.0, [])
+    _surges_cache = (float("-inf"), [])
     _usual.clear()
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.helpers import PHONE, assert_no_horizontal_overflow, wait_for_htmx
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.clock, pytest.mark.django_db(transaction=True)]
 
 NOTE = "天泰华庭爆管抢修中，送水车在北门；请早班9点前回访3号楼住户。"
 
