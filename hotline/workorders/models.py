@@ -239,12 +239,33 @@ class Attachment(models.Model):
     event = models.ForeignKey(WorkOrderEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
     file = models.FileField(_("file"), upload_to="orders/%Y/%m/")
     name = models.CharField(_("name"), max_length=200)
+    # The type found in the content on upload (workorders/uploads.py), the one it is served with;
+    # application/octet-stream (downloaded, never shown) when it is not a photo or PDF.
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+
+    def save(self, *args, **kwargs):
+        if not self.content_type and self.file:
+            # A path that stored a file without checking it (the checked ones set the type): the type is
+            # still read from the content, so that the file is never served as what its name says.
+            from hotline.workorders import uploads
+
+            self.file.seek(0)
+            self.content_type = uploads.sniff(self.file.read(uploads.MAX_SNIFF_BYTES))
+            self.file.seek(0)
+        super().save(*args, **kwargs)
+
+    @property
+    def shown_inline(self) -> bool:
+        """A photo checked on upload: shown in the page and served inline."""
+        from hotline.workorders import uploads
+
+        return self.content_type in uploads.INLINE_TYPES
 
 
 class CalibrationOutcome(models.TextChoices):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from hotline.org.models import Unit
 from hotline.org.roles import Perm, has_perm, require_perm
-from hotline.workorders import sla
+from hotline.workorders import sla, uploads
 from hotline.workorders.models import (
     Alert,
     AlertLevel,
@@ -36,7 +36,9 @@ from hotline.workorders.scope import acts_for_unit
 
 S = Status
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ATTACHMENT_TYPES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".pdf"}
+# The extensions of the types an attachment may have (JPEG, PNG, WebP photos; PDF). The type itself is
+# decided by the content (uploads.py), never by the name; HEIC is not taken: it cannot be decoded here.
+ATTACHMENT_TYPES = {ext for exts in uploads.EXTENSIONS.values() for ext in exts}
 
 
 @dataclass(frozen=True)
@@ -506,22 +508,46 @@ def order_viewed(*, actor, order: WorkOrder, via: str) -> None:
 
 # --- attachments ----------------------------------------------------------------------------------
 
-def _check_files(files: Iterable[UploadedFile]) -> list[UploadedFile]:
-    from pathlib import Path
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload whose content was checked: the name to store, the detected type, the bytes."""
 
-    files = [f for f in files if f]
-    for f in files:
-        if Path(f.name).suffix.lower() not in ATTACHMENT_TYPES:
-            raise ValidationError(_("Attach photos (JPEG, PNG, WebP, HEIC) or PDF files."),
-                                  fields={"files": f.name})
+    name: str
+    content_type: str
+    content: bytes
+
+
+def _check_files(files: Iterable[UploadedFile]) -> list[CheckedFile]:
+    """Every file must be a photo (JPEG, PNG, WebP, decoded in full) or a PDF, judged by its content;
+    its name is cleaned and given the extension of that type. Nothing is stored when one fails."""
+    checked = []
+    for f in (f for f in files if f):
+        sent_name = str(f.name or "")[:500]
         if f.size > MAX_ATTACHMENT_BYTES:
-            raise ValidationError(_("An attachment is larger than 10 MB."), fields={"files": f.name})
-    return files
+            raise ValidationError(_("An attachment is larger than 10 MB."), fields={"files": sent_name})
+        f.seek(0)
+        content = f.read(MAX_ATTACHMENT_BYTES + 1)
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise ValidationError(_("An attachment is larger than 10 MB."), fields={"files": sent_name})
+        try:
+            found = uploads.inspect(sent_name, content)
+        except uploads.NotAllowed:
+            raise ValidationError(_("Attach photos (JPEG, PNG, WebP) or PDF files."),
+                                  fields={"files": sent_name}) from None
+        checked.append(CheckedFile(name=found.name, content_type=found.content_type, content=content))
+    return checked
 
 
-def _attach(order: WorkOrder, event: WorkOrderEvent, files: list[UploadedFile], actor) -> None:
+def _attach(order: WorkOrder, event: WorkOrderEvent, files: list[CheckedFile], actor) -> None:
+    from uuid import uuid4
+
+    from django.core.files.base import ContentFile
+
     for f in files:
-        Attachment.objects.create(order=order, event=event, file=f, name=f.name[:200], uploaded_by=actor)
+        # Stored on disk under a random name with the type's extension; the cleaned name is for people.
+        stored = ContentFile(f.content, name=uuid4().hex + uploads.EXTENSIONS[f.content_type][0])
+        Attachment.objects.create(order=order, event=event, file=stored, name=f.name, content_type=f.content_type,
+                                  uploaded_by=actor)
 
 
 # --- SLA sweep (periodic) -------------------------------------------------------------------------

@@ -23,8 +23,9 @@ from hotline.workorders.models import (
     WorkOrder,
 )
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+# A valid 1×1 PNG: attachments are decoded in full on upload (workorders/uploads.py).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63606060"
+                    "60000000050001a5f645400000000049454e44ae426082")
 
 
 def state(order):

@@ -24,10 +24,9 @@ from hotline.workorders.models import (
 )
 
 # A 1×1 transparent PNG: the smallest real photo.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000 1f15c4890000000d49444154789c6360000002"
-    "0001e221bc330000000049454e44ae426082".replace(" ", "")
-)
+# A valid 1×1 PNG: attachments are decoded in full on upload (workorders/uploads.py).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63606060"
+                    "60000000050001a5f645400000000049454e44ae426082")
 
 
 @pytest.fixture
