@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
     "hotline.core",
     "hotline.org",
     "hotline.customers",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "hotline.core.middleware.DomainErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into the throttled answer
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -133,10 +135,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling: this many failures for one user name (or from one address) within the
-# window lock further attempts until the window has passed.
+# --- Logins ---------------------------------------------------------------------------------------
+# Every login path (console, admin) is throttled by django-axes (hotline/org/throttle.py): failures
+# are counted per (user name, address) and per address; at a limit the next attempt waits
+# LOGIN_DELAY_SECONDS after the last failure, doubled by every further failure up to
+# LOGIN_DELAY_MAX_SECONDS. Failures are forgotten LOGIN_FAILURE_MEMORY_SECONDS after the last one.
+# The per-address limit does not hold back a name that logged in from that address within
+# LOGIN_KNOWN_ADDRESS_DAYS (a call centre behind one NAT address).
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "60"))
+LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", "3600"))
+LOGIN_FAILURE_MEMORY_SECONDS = int(os.environ.get("LOGIN_FAILURE_MEMORY_SECONDS", "86400"))
+LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "30"))
+# Reverse proxies (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16) whose X-Forwarded-For is believed;
+# from anyone else the client's address is REMOTE_ADDR and the header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a throttled attempt before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "hotline.org.throttle.LoginThrottle"
+# [["username", "ip_address"], "ip_address"], without the address alone for a name known there.
+AXES_LOCKOUT_PARAMETERS = "hotline.org.throttle.lockout_parameters"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT  # per (user name, address); the address limit is the handler's
+AXES_COOLOFF_TIME = "hotline.org.throttle.cool_off"  # the client's current wait: it grows
+AXES_RESET_ON_SUCCESS = True  # that name's failures from that address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # an attempt refused while waiting is not counted
+AXES_USERNAME_CALLABLE = "hotline.org.throttle.username_key"
+# The client's address from REMOTE_ADDR and, only from TRUSTED_PROXIES, X-Forwarded-For. (Axes's
+# ipware settings are not used: ipware checks the proxies named in the header, not the peer.)
+AXES_CLIENT_IP_CALLABLE = "hotline.org.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "hotline.org.throttle.lockout_response"
 
 # --- Language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")

@@ -62,7 +62,7 @@ ZH = {
 "Operator": "热线员", "Shift lead": "班长", "Unit dispatcher": "单位调度员", "Field worker": "维修/抄表人员",
 "Outage coordinator": "停水协调员", "Manager (read-only)": "管理人员（只读）", "Administrator": "系统管理员",
 "External system": "外部系统",
-"Too many failed logins. Try again in %(minutes)d minutes or ask an administrator.": "登录失败次数过多，请 %(minutes)d 分钟后再试或联系管理员。",
+"Too many failed logins from here. Try again in %(wait)s.": "登录失败次数过多，请 %(wait)s后再试。",
 "Give the token a name.": "请为令牌命名。", "Your password has been changed.": "密码已修改。",
 "Token “%(name)s” revoked.": "令牌“%(name)s”已吊销。",
 "Water service hotline": "供水服务热线", "Menu": "菜单", "Coming in the next release": "下一版本提供",
@@ -325,6 +325,8 @@ ZH = {
 "Save": "保存", "Edit": "编辑",
 }
 PLURALS = {
+    "%(count)d second": ["%(count)d 秒"],
+    "%(count)d minute": ["%(count)d 分钟"],
     "%(counter)s result, best match first.": ["共 %(counter)s 条结果，最匹配的在前。"],
     "Outage %(number)s announced; %(count)d notice is being sent.": ["停水 %(number)s 已发布，正在发送 %(count)d 条通知。"],
     "Extension announced; %(count)d notice is being sent.": ["延期已发布，正在发送 %(count)d 条通知。"],

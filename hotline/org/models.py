@@ -73,14 +73,6 @@ class User(AbstractUser):
         return self.full_name or self.username
 
 
-class LoginFailure(models.Model):
-    """A failed login, kept for throttling (see ``services.login_throttle_check``)."""
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    username = models.CharField(max_length=150, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
-
-
 class ApiToken(models.Model):
     """A bearer token for an external system, tied to a (system) user whose role sets what it may do.
 

@@ -9,42 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.audit import audit
-from hotline.core.errors import NotFoundError, ThrottledError, ValidationError
-from hotline.org.models import ApiToken, LoginFailure, User
+from hotline.core.errors import NotFoundError, ValidationError
+from hotline.org.models import ApiToken, User
 from hotline.org.roles import Perm, require_perm
 
 TOKEN_PREFIX = "hl_"
-
-
-# --- Login throttling -----------------------------------------------------------------------------
-
-def _recent_failures(*, username: str, ip: str | None):
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    by_user = LoginFailure.objects.filter(at__gte=since, username=username.lower()).count()
-    by_ip = LoginFailure.objects.filter(at__gte=since, ip=ip).count() if ip else 0
-    return by_user, by_ip
-
-
-def login_throttle_check(*, username: str, ip: str | None) -> None:
-    """Refuse a login attempt while the user name, or the address, has too many recent failures.
-
-    The address limit is higher (several seats may share one address behind a NAT)."""
-    by_user, by_ip = _recent_failures(username=username, ip=ip)
-    limit = settings.LOGIN_FAILURE_LIMIT
-    if by_user >= limit or by_ip >= limit * 4:
-        minutes = settings.LOGIN_FAILURE_WINDOW_SECONDS // 60
-        raise ThrottledError(
-            _("Too many failed logins. Try again in %(minutes)d minutes or ask an administrator.")
-            % {"minutes": minutes}
-        )
-
-
-def login_failure_record(*, username: str, ip: str | None) -> None:
-    LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
-
-
-def login_success_clear(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.lower()).delete()
 
 
 # --- API tokens -----------------------------------------------------------------------------------

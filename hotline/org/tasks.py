@@ -1,16 +1,10 @@
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from hotline.org.models import LoginFailure
+from hotline.org import throttle
 
 
 @db_periodic_task(crontab(minute="17"))
-def purge_login_failures() -> int:
-    """Failed logins older than the throttling window are no longer needed."""
-    cutoff = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
-    return deleted
+def purge_login_attempts() -> tuple[int, int]:
+    """Failed logins beyond their memory and old access log entries are no longer needed."""
+    return throttle.purge()

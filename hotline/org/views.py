@@ -6,20 +6,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.core.errors import DomainError
-from hotline.org.forms import ThrottledAuthenticationForm, TokenCreateForm
+from hotline.org.forms import LoginForm, TokenCreateForm
 from hotline.org.models import ApiToken
 from hotline.org.roles import Perm, require_perm
-from hotline.org.services import api_token_create, api_token_revoke, login_success_clear
+from hotline.org.services import api_token_create, api_token_revoke
 
 
 class LoginView(auth_views.LoginView):
     template_name = "org/login.html"
-    authentication_form = ThrottledAuthenticationForm
+    authentication_form = LoginForm
     redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        login_success_clear(username=form.get_user().username)
-        return super().form_valid(form)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
