@@ -96,6 +96,35 @@ def _warn_without_cjk_font() -> None:
                       "(apt-get install fonts-wqy-microhei or fonts-noto-cjk)", stacklevel=2)
 
 
+# Content-Security-Policy guard: any violation fails the test that caused it. Chromium logs "Refused to
+# …" in the console, and the page gets a ``securitypolicyviolation`` event (reported here through the
+# console, from a script Playwright injects outside the page's policy).
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective || e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+                + ` at ${e.sourceFile || document.location.href}:${e.lineNumber} (${e.disposition})`);
+}, true);
+"""
+
+
+def watch_csp(context) -> list[str]:
+    """Violations of the Content-Security-Policy on the pages of ``context`` (filled as they happen)."""
+    violations: list[str] = []
+    context.add_init_script(CSP_REPORTER)
+
+    def on_console(message) -> None:
+        text = message.text
+        if text.startswith("CSP violation:") or ("Refused to" in text and "Content Security Policy" in text):
+            violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    context.on("console", on_console)
+    return violations
+
+
+def assert_no_csp_violations(violations: list[str]) -> None:
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations))
+
+
 @pytest.fixture
 def viewport():
     """The viewport of the test's page; override with @pytest.mark.parametrize or a module fixture."""
@@ -114,8 +143,10 @@ def context(browser, viewport):
     )
     ctx.set_default_timeout(TIMEOUT_MS)
     ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    violations = watch_csp(ctx)
     yield ctx
     ctx.close()
+    assert_no_csp_violations(violations)
 
 
 @pytest.fixture
@@ -240,6 +271,7 @@ def person(browser, base_url, demo, shoot):
     person(None, viewport=PHONE) is a member of the public (no login). Their JavaScript errors fail
     the test."""
     opened: list[tuple[object, list[str]]] = []
+    opened_violations: list[list[str]] = []  # of the Content-Security-Policy, per context
 
     def open_as(username: str | None, *, viewport: dict = DESKTOP) -> Person:
         mobile = viewport["width"] < 576
@@ -247,6 +279,7 @@ def person(browser, base_url, demo, shoot):
                                   is_mobile=mobile, has_touch=mobile)
         ctx.set_default_timeout(TIMEOUT_MS)
         ctx.set_default_navigation_timeout(TIMEOUT_MS)
+        opened_violations.append(watch_csp(ctx))
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -263,3 +296,4 @@ def person(browser, base_url, demo, shoot):
         ctx.close()
     errors = [e for _ctx, errs in opened for e in errs]
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert_no_csp_violations([v for watched in opened_violations for v in watched])

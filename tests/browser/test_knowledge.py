@@ -70,7 +70,8 @@ def test_operator_finds_the_frozen_meter_script_on_the_call_panel(page, base_url
     assert page.locator(f"#k-article-{calibration.pk}").get_attribute("open") is not None  # best match opened
     assert "检定费用" in page.locator(f"#k-text-{calibration.pk}").inner_text()
     page.locator(f"#k-copy-{calibration.pk}").click()
-    page.wait_for_function(f"document.querySelector('#k-copy-{calibration.pk}').textContent === '已复制'")
+    # A function, not an expression string: Playwright would eval the string in the page, which the CSP refuses.
+    page.wait_for_function(f"() => document.querySelector('#k-copy-{calibration.pk}').textContent === '已复制'")
     assert "检定费用" in page.evaluate("navigator.clipboard.readText()")
     snap("search-calibration-copied")
 
