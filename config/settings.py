@@ -29,9 +29,21 @@ def _secret_key() -> str:
         return key
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        private_file(path).write_text(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` readable and writable by its owner only (or make an existing one so): the
+    database, the queue, the outbox log and the secret key hold personal data or secrets."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:
+        pass  # not ours to change: whatever opens it next reports the problem
+    return path
 
 
 SECRET_KEY = _secret_key()
@@ -109,6 +121,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if (name := str(DATABASES["default"].get("NAME") or "")) and name != ":memory:" and not name.startswith("file:"):
+        # SQLite gives its -wal and -shm files the database file's permissions.
+        private_file(Path(name))
     # Connections are kept like PostgreSQL's (opening one runs the PRAGMAs below: a third of a small
     # request's time); each web thread and the worker have their own.
     DATABASES["default"]["OPTIONS"] = {
@@ -190,6 +205,10 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploads (photos, billing imports) are personal data: readable by the server's user only. Media are
+# only ever served by the views that check who may see them (config/urls.py), in every mode.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
@@ -206,6 +225,9 @@ else:
         "filename": QUEUE_URL.removeprefix("sqlite:///") or str(DATA_DIR / "queue.sqlite3"),
         "immediate": env_bool("QUEUE_IMMEDIATE", False),
     }
+if HUEY["huey_class"] == "huey.SqliteHuey" and HUEY["filename"] != ":memory:":
+    Path(HUEY["filename"]).parent.mkdir(parents=True, exist_ok=True)
+    private_file(Path(HUEY["filename"]))
 HUEY["consumer"] = {"workers": int(os.environ.get("QUEUE_WORKERS", "2")), "worker_type": "thread"}
 
 # --- Notifications (outbox) ------------------------------------------------------------------------
@@ -244,6 +266,16 @@ GOV12345_TIMEOUT = float(os.environ.get("GOV12345_TIMEOUT", "10"))
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Behind HTTPS (see README, "Configuration"): redirect plain HTTP (the health check stays reachable for
+# a load balancer), and tell browsers to use HTTPS only. SECURE_PROXY_SSL_HEADER: a reverse proxy that
+# ends TLS says so in X-Forwarded-Proto (set it only when the proxy always sets or strips that header).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = 12 * 3600  # one shift and a half

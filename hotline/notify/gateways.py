@@ -12,6 +12,7 @@ A gateway raises ``TemporaryError`` (try again later: timeouts, 5xx, 429) or ``P
 (never: a 4xx, a number the gateway refuses)."""
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -42,9 +43,17 @@ class FileGateway:
     def send(self, *, key: str, to: str, text: str, channel: str) -> str:
         line = json.dumps({"at": timezone.now().isoformat(), "key": key, "channel": channel, "to": to,
                            "text": text}, ensure_ascii=False)
-        with self._lock, self.path.open("a", encoding="utf-8") as f:
+        with self._lock, open(self.path, "a", encoding="utf-8", opener=_private_opener) as f:
             f.write(line + "\n")
         return f"file:{key}"
+
+
+def _private_opener(path, flags: int) -> int:
+    """Open (or create) the log readable by its owner only: it holds phone numbers and messages."""
+    fd = os.open(path, flags, 0o600)
+    if os.fstat(fd).st_mode & 0o077:
+        os.fchmod(fd, 0o600)
+    return fd
 
 
 class HttpSmsGateway:
