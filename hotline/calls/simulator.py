@@ -281,7 +281,8 @@ class _Callers:
 # --- sending -----------------------------------------------------------------------------------------
 
 class CtiSender:
-    """POSTs events to the CTI endpoint: bearer ``token`` and/or HMAC ``secret`` (X-Timestamp, X-Signature).
+    """POSTs events to the CTI endpoint: bearer ``token`` and/or HMAC ``secret`` (X-Timestamp, X-Signature of
+    method, path, timestamp and body; every attempt signed anew).
 
     ``client="httpx"`` (the default) sends with httpx; ``transport`` (e.g. ``httpx.WSGITransport(app=…)``)
     then serves the requests without a server. ``client="stdlib"`` sends with ``http.client`` (one
@@ -301,6 +302,8 @@ class CtiSender:
             raise ValueError("a transport is for the httpx client")
         self.base_url, self.token, self.secret = base_url.rstrip("/"), token, secret
         self.transport, self.timeout, self.path, self.kind = transport, timeout, path, client
+        # what the server sees as the path: the base URL's own path (a prefix) and ours
+        self.signed_path = urlsplit(self.base_url).path + path
 
     def client(self):
         """One client (one keep-alive connection) per thread; a context manager."""
@@ -315,7 +318,7 @@ class CtiSender:
         if self.secret:
             from hotline.core.signing import signed_headers
 
-            headers.update(signed_headers(self.secret, body))
+            headers.update(signed_headers(self.secret, body, method="POST", path=self.signed_path))
         return headers
 
     def post(self, client, payload: dict) -> tuple[str, float, dict | str]:

@@ -2,7 +2,9 @@
 ``hotline.notify.testing``, the 12345 platform in ``hotline.integrations.testing``): a real threaded
 HTTP server on 127.0.0.1 (a random port) that takes JSON POSTs signed as ``hotline.core.signing`` signs
 them (``X-Api-Key``, ``X-Timestamp``, ``X-Signature``; 401 otherwise), answers JSON, counts requests and
-answers, and can be told to fail the next requests. A subclass says what a request means (``_handle``).
+answers, and can be told to fail the next requests. A subclass says what a request means (``_handle``)
+and which signature it expects: ``signs_request = True`` the method, path, timestamp and body (the 12345
+platform), else the timestamp and body (the SMS gateway's scheme).
 
 The standard library only: a benchmark runs a fake in a process without Django."""
 
@@ -21,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class FakeSignedServer:
     thread_name = "fake-server"
     path = ""  # what ``url`` ends with
+    signs_request = False  # the signature covers method and path too (core.signing.sign_request)
 
     def __init__(self, *, api_key: str, secret: str, max_skew: float = 300):
         self.api_key, self.secret, self.max_skew = api_key, secret, max_skew
@@ -94,22 +97,24 @@ class FakeSignedServer:
 
     # --- the protocol ---------------------------------------------------------------------------
 
-    def _authentic(self, headers, body: bytes) -> bool:
+    def _authentic(self, headers, body: bytes, path: str = "") -> bool:
         if not hmac.compare_digest(headers.get("X-Api-Key", "").encode(), self.api_key.encode()):
             return False
         timestamp = headers.get("X-Timestamp", "")
         try:
-            if abs(time.time() - int(timestamp)) > self.max_skew:
+            if abs(time.time() - float(timestamp)) > self.max_skew:
                 return False
         except ValueError:
             return False
-        expected = hmac.new(self.secret.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
+        signed = (f"POST\n{path}\n{timestamp}\n".encode() if self.signs_request else timestamp.encode() + b"\n") + body
+        expected = hmac.new(self.secret.encode(), signed, hashlib.sha256).hexdigest()
         return hmac.compare_digest(headers.get("X-Signature", "").encode(), expected.encode())
 
-    def _refusal(self, headers, body: bytes) -> tuple[int, dict] | None:
-        """Under the lock, for every request: counted; 401 when it is not authentic."""
+    def _refusal(self, headers, body: bytes, path: str = "") -> tuple[int, dict] | None:
+        """Under the lock, for every request: counted; 401 when it is not authentic (``path``: the
+        request's, for a server that ``signs_request``)."""
         self.requests += 1
-        if not self._authentic(headers, body):
+        if not self._authentic(headers, body, path):
             self.rejected += 1
             return 401, {"error": "unauthorized"}
         return None

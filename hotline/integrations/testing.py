@@ -7,7 +7,8 @@ what ``PlatformGateway`` sends (docs/gov12345.md, "Outbound"), checked independe
         platform.wait_for(2)
         assert platform.actions("C-1") == ["sign_for", "reply"]
 
-It checks the API key, the timestamp (within ``max_skew`` seconds) and the signature (401 otherwise),
+It checks the API key, the timestamp (within ``max_skew`` seconds) and the signature of method, path,
+timestamp and body (401 otherwise),
 the path ``/cases/<case_id>/<action>`` (404), the body (its case_id and action those of the path, the
 fields each action needs: 400) and the ``Idempotency-Key`` (400 without one). A repeated key answers
 the first id and counts in ``duplicates``: the platform does not take the message twice. It can be
@@ -34,6 +35,7 @@ REQUIRED = {
 
 class FakePlatform(FakeSignedServer):
     thread_name = "fake-12345-platform"
+    signs_request = True  # method, path, timestamp and body, as docs/gov12345.md says
 
     def __init__(self, *, api_key: str = "platform-key", secret: str = "platform-secret", max_skew: float = 300):
         super().__init__(api_key=api_key, secret=secret, max_skew=max_skew)
@@ -81,7 +83,7 @@ class FakePlatform(FakeSignedServer):
 
     def _respond(self, path: str, headers, body: bytes) -> tuple[int, dict]:
         with self._lock:
-            if refused := self._refusal(headers, body):
+            if refused := self._refusal(headers, body, path):
                 return refused
             match = PATH.match(path)
             if not match or match[2] not in REQUIRED:

@@ -2,6 +2,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.org.roles import Role
@@ -98,3 +99,11 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class SeenSignature(models.Model):
+    """A signed request's signature, once accepted (``core.signing``): a second request with it is a
+    replay and is refused. Kept a little longer than the timestamp window, then pruned."""
+
+    signature = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,6 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from hotline.core.signing import forget_old_signatures
 from hotline.org import throttle
 
 
@@ -8,3 +9,9 @@ from hotline.org import throttle
 def purge_login_attempts() -> tuple[int, int]:
     """Failed logins beyond their memory and old access log entries are no longer needed."""
     return throttle.purge()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def purge_seen_signatures() -> int:
+    """Signatures whose timestamp is out of the window cannot be replayed anyway."""
+    return forget_old_signatures()

@@ -164,11 +164,12 @@ def test_a_signed_request_is_accepted_and_a_bad_signature_refused(client, make_u
     make_user(Role.PBX, username="pbx")
     body = json.dumps({"event": "ringing", "call_id": "c1", "from": "13805331234", "agent": "8001",
                        "at": T0.isoformat()}).encode()
-    headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed_headers("s3cret", body).items()}
+    headers = {f"HTTP_{k.upper().replace('-', '_')}": v
+               for k, v in signed_headers("s3cret", body, method="POST", path=URL).items()}
     forged = {**headers, "HTTP_X_SIGNATURE": "0" * 64}
     assert client.post(URL, body, content_type="application/json", **forged).status_code == 401
     stale = {f"HTTP_{k.upper().replace('-', '_')}": v
-             for k, v in signed_headers("s3cret", body, now=T0.timestamp() - 3600).items()}
+             for k, v in signed_headers("s3cret", body, method="POST", path=URL, now=T0.timestamp() - 3600).items()}
     assert client.post(URL, body, content_type="application/json", **stale).status_code == 401
     assert snapshot() == ([], [])
     assert client.post(URL, body, content_type="application/json", **headers).status_code == 200

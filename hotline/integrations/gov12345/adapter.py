@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -306,7 +306,7 @@ class PlatformGateway:
             raise PermanentError(f"not a 12345 message: {exc}") from exc
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json", "X-Api-Key": self.api_key, "Idempotency-Key": key,
-                   **signed_headers(self.secret, body)}
+                   **signed_headers(self.secret, body, method="POST", path=urlsplit(self.url + path).path)}
         try:
             response = self.client.post(self.url + path, content=body, headers=headers)
         except httpx.HTTPError as exc:

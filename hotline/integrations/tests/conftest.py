@@ -48,8 +48,10 @@ def bearer(token: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-def signed(body: bytes, secret: str = SECRET) -> dict:
-    return {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed_headers(secret, body).items()}
+def signed(body: bytes, secret: str = SECRET, *, path: str = CASES, method: str = "POST") -> dict:
+    """The headers of a request signed for ``method`` and ``path``, as Django's test client takes them."""
+    headers = signed_headers(secret, body, method=method, path=path)
+    return {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
 
 
 def post_json(client: Client, url: str, data, **headers):

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from hotline.core.signing import sign
+from hotline.core.signing import sign_request
 from hotline.integrations.gov12345.adapter import (
     FALLBACK_SUBJECT,
     InCaseOrder,
@@ -87,7 +87,9 @@ def test_the_fake_platform_checks_what_it_is_sent(platform, change, status):
     raw = json.dumps(body).encode()
     timestamp = "1000" if change == "timestamp" else str(int(time.time()))
     headers = {"X-Api-Key": "wrong" if change == "api_key" else platform.api_key, "X-Timestamp": timestamp,
-               "X-Signature": sign("wrong" if change == "secret" else platform.secret, timestamp, raw),
+               "X-Signature": sign_request("wrong" if change == "secret" else platform.secret, "POST",
+                                           "/cases/C-1/unknown" if change == "path" else "/cases/C-1/sign_for",
+                                           timestamp, raw),
                "Content-Type": "application/json"}
     if change != "no key":
         headers["Idempotency-Key"] = "k1"

@@ -205,7 +205,7 @@ def test_a_bad_signature_is_refused_with_401(city, platform_user, inbound_secret
     if case == "body changed":
         body = body.replace(b"SD2026-0001", b"SD2026-0002")
     if case == "old timestamp":
-        headers["HTTP_X_TIMESTAMP"] = str(int(headers["HTTP_X_TIMESTAMP"]) - 3600)
+        headers["HTTP_X_TIMESTAMP"] = str(int(float(headers["HTTP_X_TIMESTAMP"])) - 3600)
     if case == "no secret configured":
         settings.GOV12345_INBOUND_SECRET = ""
     before = snapshot()

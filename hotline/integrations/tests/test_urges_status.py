@@ -124,7 +124,7 @@ def test_a_signed_status_request(received, inbound_secret):
 
     received()
 
-    response = Client().get(f"{CASES}/SD2026-0001", **signed(b""))
+    response = Client().get(f"{CASES}/SD2026-0001", **signed(b"", method="GET", path=f"{CASES}/SD2026-0001"))
 
     assert response.status_code == 200 and response.json()["case_id"] == "SD2026-0001"
     assert case_payload()["case_id"] == "SD2026-0001"
