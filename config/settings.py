@@ -9,7 +9,36 @@ from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("HOTLINE_DATA_DIR", BASE_DIR / "var"))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def check_writable_folder(folder: Path, what: str) -> None:
+    """Make ``folder`` if need be and prove that we can write in it; else stop with a message that
+    names the folder and what to do (not a traceback from the first SQLite file opened there)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"Hotline cannot write in its {what} {folder} ({exc.strerror or exc}). Create the folder and "
+            f"give the user running Hotline ({_user()}) write access to it, or point HOTLINE_DATA_DIR "
+            f"(or QUEUE_URL for the queue file) to a writable folder."
+        ) from None
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        return "?"
+
+
+check_writable_folder(DATA_DIR, "data folder (HOTLINE_DATA_DIR)")
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -88,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "hotline.core.middleware.RequestInputGuardMiddleware",
     "hotline.core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused login into the throttled answer
 ]
@@ -211,6 +241,9 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# An XLSX billing import may unpack to at most this much (its zip members' sizes are checked before it
+# is parsed): a workbook is parsed in memory cell by cell, and one huge cell would take the worker's.
+IMPORT_XLSX_MAX_UNCOMPRESSED = int(os.environ.get("IMPORT_XLSX_MAX_MB", "300")) * 1024 * 1024
 
 # --- Task queue (Huey) ----------------------------------------------------------------------------
 # Default: a SQLite file next to the database (no extra server; jobs survive restarts).
@@ -225,6 +258,8 @@ else:
         "filename": QUEUE_URL.removeprefix("sqlite:///") or str(DATA_DIR / "queue.sqlite3"),
         "immediate": env_bool("QUEUE_IMMEDIATE", False),
     }
+if HUEY["huey_class"] == "huey.SqliteHuey" and HUEY["filename"] != ":memory:":
+    check_writable_folder(Path(HUEY["filename"]).parent, "queue folder")
 if HUEY["huey_class"] == "huey.SqliteHuey" and HUEY["filename"] != ":memory:":
     Path(HUEY["filename"]).parent.mkdir(parents=True, exist_ok=True)
     private_file(Path(HUEY["filename"]))

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from hotline.calls import selectors, services
 from hotline.calls.models import Call
-from hotline.core.api_types import Moment
+from hotline.core.api_types import NOTE_MAX, Code, Moment, Note, PhoneInput
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Account
 from hotline.customers.text import mask_phone
@@ -109,19 +109,19 @@ def _call_out(call: Call) -> dict:
 
 
 class CallIn(Schema):
-    caller_number: str = ""
-    direction: str = "inbound"
-    account_no: str | None = None
-    request_type: str | None = None
-    subject: str | None = None
-    summary: str = ""
-    outcome: str = "answered"
-    order_number: str | None = Field(None, description="The order the call is about (outcome linked_order)")
-    outage_number: str | None = Field(None, description="The outage the call is about (outcome linked_outage)")
+    caller_number: PhoneInput = ""
+    direction: Code = "inbound"
+    account_no: Code | None = None
+    request_type: Code | None = None
+    subject: Code | None = None
+    summary: Note = Field("", description=f"At most {NOTE_MAX} characters")
+    outcome: Code = "answered"
+    order_number: Code | None = Field(None, description="The order the call is about (outcome linked_order)")
+    outage_number: Code | None = Field(None, description="The outage the call is about (outcome linked_outage)")
     ringing_at: Moment | None = None
     answered_at: Moment | None = None
     ended_at: Moment | None = None
-    cti_call_id: str | None = Field(None, description="The PBX's call this log completes (its times are kept)")
+    cti_call_id: Code | None = Field(None, description="The PBX's call this log completes (its times are kept)")
 
 
 class CallOut(PopCall):
@@ -175,7 +175,7 @@ def call_create(request, payload: CallIn):
 
 
 class CallListIn(Schema):
-    number: str = ""
+    number: PhoneInput = ""
     mine: bool = False
     limit: int = Field(50, ge=1, le=200)
 
@@ -195,7 +195,7 @@ def call_list(request, params: Query[CallListIn]):
 
 
 class LinkIn(Schema):
-    order_number: str
+    order_number: Code
 
 
 @router.post("/calls/{call_id}/link", response=CallOut, summary="Link a call to an order")

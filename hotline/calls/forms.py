@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hotline.calls.models import Outcome
+from hotline.core.api_types import NOTE_MAX
 from hotline.workorders.forms import BootstrapMixin, subject_choices, unit_choices, unit_from_choice
 from hotline.workorders.models import RequestType, Subject, Urgency
 
@@ -20,7 +21,7 @@ class CallForm(BootstrapMixin, forms.Form):
     request_type = forms.ModelChoiceField(label=_("Type"), queryset=RequestType.objects.none(), empty_label=None,
                                           widget=forms.RadioSelect)
     subject = forms.ChoiceField(label=_("Subject"), required=False)
-    summary = forms.CharField(label=_("Call summary"), required=False,
+    summary = forms.CharField(label=_("Call summary"), required=False, max_length=NOTE_MAX,
                               widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("What the caller says, what was answered")}))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[(o.value, o.label) for o in LOG_OUTCOMES],
                                 initial=Outcome.ANSWERED)

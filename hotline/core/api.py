@@ -1,7 +1,11 @@
 """The JSON API at /api/v1/: session auth for the console, bearer tokens for external systems, errors as
 ``{code, message, fields}``."""
 
-from django.core.exceptions import PermissionDenied
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -9,7 +13,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
-from hotline.core.errors import DomainError, ErrorCode
+from hotline.core.errors import DomainError, ErrorCode, PayloadTooLargeError, UnavailableError
+
+log = logging.getLogger(__name__)
 
 
 class TokenAuth(HttpBearer):
@@ -63,6 +69,18 @@ def build_api() -> NinjaAPI:
     @api.exception_handler(Http404)
     def not_found(request, exc):
         return _error(api, request, 404, ErrorCode.NOT_FOUND, _("Not found."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request, exc):
+        return domain_error(request, PayloadTooLargeError())
+
+    @api.exception_handler(DatabaseOperationalError)
+    @api.exception_handler(DatabaseInterfaceError)
+    def unavailable(request, exc):
+        # The database cannot be reached (down, restarting, out of connections): a JSON 503 that a
+        # client may retry, not an HTML 500.
+        log.error("API %s %s: database unavailable: %s", request.method, request.path, exc)
+        return domain_error(request, UnavailableError(fields={"database": _("unavailable")}))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 EARLIEST, LATEST = 2000, 2100
 
@@ -25,3 +25,35 @@ def sane_moment(value: datetime) -> datetime:
 
 # A date and time in a request (ISO 8601; with its offset, or local time when it has none).
 Moment = Annotated[datetime, AfterValidator(sane_moment)]
+
+
+# --- text lengths ----------------------------------------------------------------------------------
+# Every free-text input has a limit that fits its use; longer input is refused (validation_error)
+# rather than stored (a 15 MB note once made an order's page 15.7 MB). One-line values are held to
+# their column's length; console forms use the same numbers (core/forms.py).
+NOTE_MAX = 4000  # notes, call summaries, descriptions, results, reasons written at length
+LONG_NOTE_MAX = 20000  # what is written over a whole shift (handover notes)
+SEARCH_MAX = 100  # a search box
+CODE_MAX = 64  # codes, numbers and ids (order and outage numbers, subject codes, user names …)
+PHONE_INPUT_MAX = 40  # as typed: spaces, dashes, +86, full-width digits
+
+
+def Line(max_length: int):  # noqa: N802 — used like a type: ``title: Line(100)``
+    """One line of text of at most ``max_length`` characters (a CharField column's length)."""
+    return Annotated[str, Field(max_length=max_length)]
+
+
+Note = Annotated[str, Field(max_length=NOTE_MAX)]
+LongNote = Annotated[str, Field(max_length=LONG_NOTE_MAX)]
+SearchText = Annotated[str, Field(max_length=SEARCH_MAX)]
+Code = Annotated[str, Field(max_length=CODE_MAX)]
+
+
+def _phone(value: str) -> str:
+    from hotline.customers.text import normalize_phone
+
+    return normalize_phone(value)
+
+
+# A phone number as typed (１３８ 0000-1111, +86 …) → ASCII digits (customers.text.normalize_phone).
+PhoneInput = Annotated[str, Field(max_length=PHONE_INPUT_MAX), AfterValidator(_phone)]

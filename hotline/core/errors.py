@@ -14,6 +14,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     INVALID_STATE = "invalid_state"
     THROTTLED = "throttled"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNAVAILABLE = "unavailable"
 
 
 class DomainError(Exception):
@@ -63,3 +65,17 @@ class InvalidStateError(DomainError):
 class ThrottledError(DomainError):
     code = ErrorCode.THROTTLED
     http_status = 429
+
+
+class PayloadTooLargeError(DomainError):
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+    http_status = 413
+    default_message = _("The request is too large.")
+
+
+class UnavailableError(DomainError):
+    """A dependency (the database, the queue) cannot be reached: try again later."""
+
+    code = ErrorCode.UNAVAILABLE
+    http_status = 503
+    default_message = _("The service is temporarily unavailable; try again in a moment.")

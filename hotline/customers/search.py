@@ -13,7 +13,6 @@ Results are ranked by how well they match (exact before prefix before fragment).
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,7 +21,7 @@ from django.db.models.functions import StrIndex
 from django.utils.translation import gettext_lazy as _
 
 from hotline.customers.models import Account, AccountPhone, Community, Premise, Road
-from hotline.customers.text import has_cjk, mask_phone, prefix_upper_bound
+from hotline.customers.text import ascii_digits, has_cjk, mask_phone, prefix_upper_bound
 from hotline.org.roles import Perm, require_perm
 
 
@@ -70,8 +69,9 @@ class SearchHit:
 
 
 def normalize_query(query: str) -> str:
-    """Full-width digits and letters (from Chinese input methods) to ASCII, spaces collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", query or "").split()).lower()
+    """Full-width digits and letters (from Chinese input methods) and the digits of other scripts to
+    ASCII (text.ascii_digits, as phones are normalised), spaces collapsed."""
+    return " ".join(ascii_digits(query or "").split()).lower()
 
 
 class _Collector:
@@ -90,7 +90,8 @@ class _Collector:
 
 
 def _range(field: str, prefix: str) -> dict:
-    return {f"{field}__gte": prefix, f"{field}__lt": prefix_upper_bound(prefix)}
+    upper = prefix_upper_bound(prefix)
+    return {f"{field}__gte": prefix, f"{field}__lt": upper} if upper else {f"{field}__gte": prefix}
 
 
 def _ids(queryset, limit: int) -> list[int]:

@@ -1,6 +1,7 @@
 """Search keys computed when an account is written: pinyin initials, given name, phone forms."""
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -41,9 +42,21 @@ def given_name(name: str) -> str:
     return name[1:] if len(name) >= 2 else ""
 
 
+def ascii_digits(raw: str) -> str:
+    """Text with every decimal digit as ASCII: NFKC first (full-width １３８ from Chinese input methods,
+    circled and other compatibility forms), then the digits of other scripts (٣, ३ …)."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.decimal(ch, None) is not None
+                   else ch for ch in text)
+
+
 def normalize_phone(raw: str) -> str:
-    """Digits only; a leading +86 / 0086 country code is dropped."""
-    digits = NON_DIGITS.sub("", raw or "")
+    """The one normaliser of phone (and other number) input: ASCII digits only, whatever digits were
+    typed (full-width, other scripts); a leading +86 / 0086 country code is dropped. Every entry
+    point — call logging, CTI events, orders' contact phone, search, imports, 12345 cases — uses it."""
+    digits = NON_DIGITS.sub("", ascii_digits(raw))
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
@@ -72,6 +85,13 @@ def has_cjk(text: str) -> bool:
     return bool(CJK.search(text))
 
 
-def prefix_upper_bound(prefix: str) -> str:
-    """The smallest string greater than every string starting with ``prefix`` (for index range scans)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix`` (for index range scans);
+    None when there is none (the prefix is all U+10FFFF, the last code point)."""
+    prefix = prefix.rstrip(chr(0x10FFFF))
+    if not prefix:
+        return None
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates are not characters (no database stores them)
+        last = 0xE000
+    return prefix[:-1] + chr(last)

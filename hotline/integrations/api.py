@@ -158,14 +158,14 @@ class CasePage(Schema):
 class CaseListIn(Schema):
     status: str = Field("", description="A work-order status, `open`, or `returned`")
     upstream: str = Field("", description="`failed` or `pending`")
-    q: str = Field("", description="Case number (prefix), order number, a word of the title or address")
+    q: str = Field("", max_length=100, description="Case number (prefix), order number, a word of the title or address")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=100000)
 
 
 class ReturnIn(Schema):
-    reason_code: str = Field(description=" | ".join(ReturnReason.values))
-    note: str
+    reason_code: str = Field(max_length=64, description=" | ".join(ReturnReason.values))
+    note: str = Field(max_length=4000)
 
 
 def _case_out(case) -> dict:

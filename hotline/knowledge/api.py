@@ -48,20 +48,20 @@ class ArticleDetailOut(ArticleOut):
 
 
 class ArticleIn(Schema):
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=120)
     kind: str = Field(ArticleKind.ARTICLE, description=KINDS)
     subject: str | None = Field(None, description="Subject or subject-group code (e.g. frozen_meter); none: general")
-    keywords: str = Field("", max_length=500)
+    keywords: str = Field("", max_length=300)
     body: str = Field(max_length=10000, description="Text; placeholders: see GET /knowledge/placeholders")
     note: str = Field("", max_length=200, description="Why it changed (kept in the history)")
 
 
 class ArticleUpdateIn(Schema):
     version: int = Field(description="The version the edit was made from; a stale one answers 409 conflict")
-    title: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=120)
     kind: str | None = Field(None, description=KINDS)
     subject: str | None = Field(None, description="Subject code; an empty string makes the article general")
-    keywords: str | None = Field(None, max_length=500)
+    keywords: str | None = Field(None, max_length=300)
     body: str | None = Field(None, max_length=10000)
     note: str = Field("", max_length=200)
 
@@ -137,9 +137,9 @@ def _get(request, article_id: int) -> Article:
 
 @router.get("/knowledge/articles", response=list[ArticleOut], summary="Search the knowledge base")
 def article_search(request, q: str = Query("", max_length=100, description="Words; every one must match"),
-                   subject: str = Query("", description="Subject code: its articles rank first"),
+                   subject: str = Query("", max_length=64, description="Subject code: its articles rank first"),
                    only_subject: bool = Query(False, description="Only the subject's (and its group's) articles"),
-                   kind: str = Query("", description=KINDS),
+                   kind: str = Query("", max_length=64, description=KINDS),
                    include_inactive: bool = Query(False, description="Editors: also articles out of use"),
                    limit: int = Query(20, ge=1, le=selectors.MAX_LIMIT)):
     """Every word of ``q`` must be in the title, keywords or text (two Chinese characters are a word:
@@ -166,7 +166,7 @@ def placeholders(request):
 
 @router.get("/knowledge/articles/{article_id}", response=ArticleDetailOut,
             summary="One article, rendered (placeholders filled from the outage given)")
-def article_get(request, article_id: int, outage: str = Query("", description="Outage number, e.g. TS2026112500001")):
+def article_get(request, article_id: int, outage: str = Query("", max_length=64, description="Outage number, e.g. TS2026112500001")):
     article = _get(request, article_id)
     found = None
     if outage:

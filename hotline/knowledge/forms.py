@@ -32,7 +32,7 @@ class ArticleForm(BootstrapMixin, forms.Form):
     keywords = forms.CharField(label=_("Keywords"), max_length=300, required=False,
                                help_text=_("Words callers and operators use, separated by spaces."),
                                widget=forms.TextInput(attrs={"placeholder": _("e.g. 冻表 水表冻裂 寒潮")}))
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 12}))
+    body = forms.CharField(label=_("Text"), max_length=10000, widget=forms.Textarea(attrs={"rows": 12}))
     note = forms.CharField(label=_("Note on the change"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. new fee from 1 January")}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

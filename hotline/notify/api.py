@@ -4,6 +4,7 @@ from datetime import datetime
 
 from ninja import Query, Router, Schema
 
+from hotline.core.api_types import Line
 from hotline.core.errors import NotFoundError
 from hotline.notify import services
 from hotline.notify.models import Message, MessageTemplate
@@ -60,7 +61,7 @@ class TemplateOut(Schema):
 
 
 class TemplateIn(Schema):
-    text: str
+    text: Line(1000)  # an SMS is read on a phone
 
 
 @router.get("/message-templates", response=list[TemplateOut], summary="Message templates")

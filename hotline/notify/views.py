@@ -49,7 +49,7 @@ def templates(request):
 
 
 class TemplateForm(BootstrapMixin, forms.Form):
-    text = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 5}))
+    text = forms.CharField(label=gettext_lazy("Text"), max_length=1000, widget=forms.Textarea(attrs={"rows": 5}))
 
 
 def template_edit(request, code: str):

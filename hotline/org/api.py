@@ -32,7 +32,7 @@ def me(request):
 
 
 class TokenIn(Schema):
-    username: str = Field(description="The (system) user the token acts as")
+    username: str = Field(max_length=150, description="The (system) user the token acts as")
     name: str = Field(min_length=1, max_length=100)
 
 

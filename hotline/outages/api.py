@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from hotline.calls.models import Call
-from hotline.core.api_types import Moment
+from hotline.core.api_types import Code, Line, Moment, Note, SearchText
 from hotline.core.errors import ValidationError
 from hotline.org.roles import Perm, require_perm
 from hotline.outages import selectors, services
@@ -26,15 +26,15 @@ class AreaIn(Schema):
 
 class OutageIn(Schema):
     kind: str = Field(description="planned | emergency")
-    reason: str
+    reason: Line(200)
     starts_at: Moment
     expected_restore_at: Moment
     area: AreaIn
-    area_text: str = Field("", description="The area in words; built from the area when blank")
+    area_text: Line(300) = Field("", description="The area in words; built from the area when blank")
     affects_hydrants: bool = False
-    supply_point: str = ""
-    note: str = ""
-    orders: list[str] = Field([], description="Numbers of linked work orders (the repair behind it)")
+    supply_point: Line(200) = ""
+    note: Note = ""
+    orders: list[Code] = Field([], description="Numbers of linked work orders (the repair behind it)")
 
 
 class ProblemOut(Schema):
@@ -127,7 +127,7 @@ def _get(request, number: str) -> Outage:
 
 
 @router.get("/outages", response=list[OutageOut], summary="Outages (current by default)")
-def outage_list(request, status: str = "current", q: str = "", limit: int = Query(50, ge=1, le=200)):
+def outage_list(request, status: Code = "current", q: SearchText = "", limit: int = Query(50, ge=1, le=200)):
     require_perm(request.user, Perm.OUTAGE_VIEW)
     return [_out(o) for o in selectors.outage_list(status=status, q=q)[:limit]]
 
@@ -199,9 +199,9 @@ def outage_cancel(request, number: str, payload: CancelIn):
 
 
 class UpdateIn(Schema):
-    reason: str | None = None
-    supply_point: str | None = None
-    note: str | None = None
+    reason: Line(200) | None = None
+    supply_point: Line(200) | None = None
+    note: Note | None = None
     affects_hydrants: bool | None = None
     version: int | None = None
 
@@ -214,7 +214,7 @@ def outage_update(request, number: str, payload: UpdateIn):
 
 
 class OrderLinkIn(Schema):
-    order_number: str
+    order_number: Code
 
 
 @router.post("/outages/{number}/orders", response=OutageDetailOut, summary="Link a work order")
@@ -278,7 +278,7 @@ class PublicOutageOut(Schema):
 
 @public_router.get("/public/outages", response=list[PublicOutageOut],
                    summary="Active and upcoming outages (no login, no personal data)")
-def public_outages(request, q: str = ""):
+def public_outages(request, q: SearchText = ""):
     from django.conf import settings
     from django.utils import translation
 

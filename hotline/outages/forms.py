@@ -47,7 +47,8 @@ class OutageForm(BootstrapMixin, forms.Form):
                                 widget=forms.TextInput(attrs={"placeholder": _("Default: the names of the chosen places")}))
     affects_hydrants = forms.BooleanField(label=_("Fire hydrants affected"), required=False)
     supply_point = forms.CharField(label=_("Emergency water supply point"), max_length=200, required=False)
-    note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Internal note"), required=False, max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
     orders = forms.CharField(label=_("Linked work orders"), max_length=300, required=False,
                              widget=forms.TextInput(attrs={"placeholder": "GD2026112500012"}))
 

@@ -95,8 +95,8 @@ def write_csv(tables: list[Table]) -> Iterator[bytes]:
         if several:
             if n:
                 writer.writerow([])
-            writer.writerow([table.title])
-        writer.writerow(table.header)
+            writer.writerow([safe_csv_text(table.title)])
+        writer.writerow([safe_csv_text(str(h)) for h in table.header])
         for count, row in enumerate(table.rows, start=1):
             writer.writerow([_csv_value(v) for v in row])
             if count % 1000 == 0:
@@ -113,7 +113,20 @@ def _csv_value(value):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float):
         return f"{value:g}"
-    return value
+    if isinstance(value, str):
+        return safe_csv_text(value)
+    return value  # numbers stay numbers (-3 is a number, not a formula)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_csv_text(text: str) -> str:
+    """A text cell that a spreadsheet would read as a formula (=, +, -, @, or a tab or carriage return
+    before one) gets a leading apostrophe, so that it is shown as typed and never run (CSV injection:
+    a caller's "summary" of ``=HYPERLINK(…)`` in an export opened in Excel). Only text: numbers are
+    written as numbers."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _percent(value: float | None):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import AfterValidator, Field
 
-from hotline.core.api_types import EARLIEST, LATEST
+from hotline.core.api_types import EARLIEST, LATEST, Code, Line, LongNote, Note
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.org.models import User
 from hotline.org.roles import Perm, require_perm
@@ -49,8 +49,8 @@ class ShiftOut(Schema):
 
 
 class ShiftIn(Schema):
-    code: str = Field(description="Letters, digits, - and _; fixed once created")
-    name: str
+    code: Code = Field(description="Letters, digits, - and _; fixed once created")
+    name: Line(30)
     start: ClockTime
     end: ClockTime = Field(description="Not after the start: the shift ends the next day")
     sort: int = Field(0, ge=0, le=999)
@@ -58,7 +58,7 @@ class ShiftIn(Schema):
 
 
 class ShiftPatch(Schema):
-    name: str | None = None
+    name: Line(30) | None = None
     start: ClockTime | None = None
     end: ClockTime | None = None
     sort: int | None = Field(None, ge=0, le=999)
@@ -107,8 +107,8 @@ class AssignmentOut(Schema):
 
 class AssignIn(Schema):
     date: Day
-    shift: str = Field(description="Shift code")
-    username: str
+    shift: Code = Field(description="Shift code")
+    username: Line(150)
     role: str = Field(ShiftRole.OPERATOR, description="lead | operator")
 
 
@@ -139,21 +139,21 @@ class HandoverOut(HandoverListOut):
 
 class OpenIn(Schema):
     date: Day | None = Field(None, description="With shift: the shift to hand over; default: the current one")
-    shift: str | None = None
+    shift: Code | None = None
 
 
 class NotesIn(Schema):
-    notes: str
+    notes: LongNote
     version: int | None = None
 
 
 class SubmitIn(Schema):
-    notes: str | None = Field(None, description="Replace the notes as they are handed over")
+    notes: LongNote | None = Field(None, description="Replace the notes as they are handed over")
     version: int | None = None
 
 
 class AcknowledgeIn(Schema):
-    note: str = ""
+    note: Note = ""
     version: int | None = None
 
 

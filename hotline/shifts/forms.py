@@ -9,14 +9,14 @@ from hotline.workorders.forms import BootstrapMixin, add_domain_error  # noqa: F
 
 class NotesForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    notes = forms.CharField(label=_("Handover notes"), required=False, widget=forms.Textarea(attrs={
+    notes = forms.CharField(label=_("Handover notes"), required=False, max_length=20000, widget=forms.Textarea(attrs={
         "rows": 6, "placeholder": _("What the figures do not say: promises to customers, work to watch, "
                                     "equipment, who to call…")}))
 
 
 class AcknowledgeForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    note = forms.CharField(label=_("Note on taking over (optional)"), required=False,
+    note = forms.CharField(label=_("Note on taking over (optional)"), required=False, max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
 

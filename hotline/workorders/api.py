@@ -7,6 +7,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
+from hotline.core.api_types import NOTE_MAX, Code, Line, Note, PhoneInput, SearchText
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Community
 from hotline.customers.selectors import phone_display
@@ -105,7 +106,7 @@ class OrderListIn(Schema):
     overdue: bool = False
     date_from: str = ""
     date_to: str = ""
-    q: str = ""
+    q: SearchText = ""
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=100000)
     counts: bool = Field(False, description="Also count the open and resolved orders per status for these "
@@ -113,9 +114,9 @@ class OrderListIn(Schema):
 
 
 class CalibrationIn(Schema):
-    meter_no: str
+    meter_no: Line(30)
     reading: Decimal | None = None
-    reason: str = ""
+    reason: Line(200) = ""
 
 
 class OrderIn(Schema):
@@ -123,12 +124,12 @@ class OrderIn(Schema):
     subject: str = Field(description="Subject code, e.g. burst_main")
     urgency: str | None = Field(None, description="emergency | urgent | normal; default: the subject's")
     title: str = Field(min_length=1, max_length=100)
-    description: str = ""
-    account_no: str | None = None
+    description: Note = Field("", description=f"At most {NOTE_MAX} characters")
+    account_no: Code | None = None
     community_id: int | None = None
-    contact_name: str = ""
-    contact_phone: str = ""
-    address: str = ""
+    contact_name: Line(50) = ""
+    contact_phone: PhoneInput = Field("", description="As typed; kept as its digits")
+    address: Line(200) = ""
     unit_id: int | None = Field(None, description="Dispatch at once to this unit")
     auto_dispatch: bool = Field(False, description="Dispatch at once to the unit of the assignment rules")
     calibration: CalibrationIn | None = None
@@ -136,7 +137,7 @@ class OrderIn(Schema):
 
 class VersionIn(Schema):
     version: int | None = None
-    note: str = ""
+    note: Note = ""
 
 
 class DispatchIn(VersionIn):
@@ -144,13 +145,13 @@ class DispatchIn(VersionIn):
 
 
 class ReturnIn(VersionIn):
-    reason_code: str
+    reason_code: Code
 
 
 class ExtensionIn(Schema):
     version: int | None = None
     until: datetime
-    reason: str
+    reason: Line(200)
 
 
 class DecisionIn(VersionIn):
@@ -158,17 +159,17 @@ class DecisionIn(VersionIn):
 
 
 class CallbackIn(VersionIn):
-    satisfaction: str
+    satisfaction: Code
 
 
 class CancelIn(Schema):
     version: int | None = None
-    reason: str = ""
-    parent_number: str | None = Field(None, description="Cancel as a duplicate of this order")
+    reason: Line(200) = ""
+    parent_number: Code | None = Field(None, description="Cancel as a duplicate of this order")
 
 
 class NoteIn(Schema):
-    note: str
+    note: Note
 
 
 class AlertOut(Schema):
@@ -324,7 +325,7 @@ def order_return(request, number: str, payload: ReturnIn):
 
 
 @router.post("/orders/{number}/progress", response=OrderDetailOut, summary="Progress report, with photos")
-def order_progress(request, number: str, note: Form[str], version: Form[int | None] = None,
+def order_progress(request, number: str, note: Form[Note], version: Form[int | None] = None,
                    files: File[list[UploadedFile]] = None):
     services.order_progress(actor=request.user, order=_visible(request.user, number), note=note, files=files or [],
                             version=version)
@@ -346,8 +347,8 @@ def order_extension_decision(request, number: str, payload: DecisionIn):
 
 
 @router.post("/orders/{number}/resolve", response=OrderDetailOut, summary="办结: resolve, with photos")
-def order_resolve(request, number: str, result: Form[str], version: Form[int | None] = None,
-                  calibration_outcome: Form[str] = "", error_percent: Form[Decimal | None] = None,
+def order_resolve(request, number: str, result: Form[Note], version: Form[int | None] = None,
+                  calibration_outcome: Form[Code] = "", error_percent: Form[Decimal | None] = None,
                   files: File[list[UploadedFile]] = None):
     services.order_resolve(actor=request.user, order=_visible(request.user, number), result=result,
                            files=files or [], calibration_outcome=calibration_outcome,

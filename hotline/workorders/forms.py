@@ -4,6 +4,7 @@ page. Forms only parse input; the rules (who, from which state, what is required
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.api_types import NOTE_MAX
 from hotline.org.models import Unit, UnitKind
 from hotline.workorders.models import (
     CalibrationOutcome,
@@ -94,7 +95,7 @@ def unit_from_choice(value: str) -> Unit | None:
 class OrderFilterForm(BootstrapMixin, forms.Form):
     """Only renders the filter bar; parsing is ``selectors.OrderFilter.from_params`` (shared with the API)."""
 
-    q = forms.CharField(label=_("Search"), required=False, widget=forms.TextInput(attrs={
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=forms.TextInput(attrs={
         "type": "search", "placeholder": _("Order no., phone, address, community"), "autocomplete": "off"}))
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     subject = forms.ChoiceField(label=_("Subject"), required=False)
@@ -138,7 +139,8 @@ class MultipleFileField(forms.FileField):
 
 
 def _note(label=None, required=False, rows=2):
-    return forms.CharField(label=label or _("Note"), required=required, widget=forms.Textarea(attrs={"rows": rows}))
+    return forms.CharField(label=label or _("Note"), required=required, max_length=NOTE_MAX,
+                           widget=forms.Textarea(attrs={"rows": rows}))
 
 
 class ActionForm(BootstrapMixin, forms.Form):

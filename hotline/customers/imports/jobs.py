@@ -85,7 +85,7 @@ def import_job_run(job: ImportJob, *, path: Path | None = None, on_progress=None
 
     def progress(result: ImportResult) -> None:
         _record(job, result)
-        job.save(update_fields=["processed_rows", "created_count", "updated_count", "unchanged_count",
+        job.save(update_fields=["processed_rows", "total_rows", "created_count", "updated_count", "unchanged_count",
                                 "error_count", "errors"])
         if on_progress:
             on_progress(job)
@@ -109,5 +109,7 @@ def import_job_run(job: ImportJob, *, path: Path | None = None, on_progress=None
 
 def _record(job: ImportJob, result: ImportResult) -> None:
     job.processed_rows = result.processed
+    if job.total_rows is not None and result.processed > job.total_rows:
+        job.total_rows = None  # the count was a guess (an XLSX's declared dimension): unknown
     job.created_count, job.updated_count, job.unchanged_count = result.created, result.updated, result.unchanged
     job.error_count, job.errors = result.error_count, result.errors

@@ -67,7 +67,8 @@ def read_csv(path: Path, columns: dict[str, str], required: set[str]) -> Iterato
         for values in reader:
             if not any(v.strip() for v in values):
                 continue
-            row = {field: value.strip() for field, value in zip(mapped, values) if field}
+            # NUL bytes (a broken export) cannot be stored in PostgreSQL, nor mean anything: dropped.
+            row = {field: value.replace("\x00", "").strip() for field, value in zip(mapped, values) if field}
             yield reader.line_num, row
 
 
@@ -83,15 +84,46 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def xlsx_max_uncompressed() -> int:
+    from django.conf import settings
+
+    return settings.IMPORT_XLSX_MAX_UNCOMPRESSED
+
+
+def check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than IMPORT_XLSX_MAX_UNCOMPRESSED bytes, before
+    parsing it: an XLSX is a zip, and one cell of 400 MB compresses to a few hundred kilobytes (it took
+    the worker to 846 MB). The sizes come from the zip's directory; reading never goes beyond them."""
+    import zipfile
+
+    limit = xlsx_max_uncompressed()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValidationError(_("The file is not a readable XLSX workbook.")) from None
+    if total > limit:
+        raise ValidationError(
+            _("The workbook unpacks to %(size)d MB, more than the %(limit)d MB an XLSX import may have: "
+              "save it as CSV (UTF-8) or split it into several files.")
+            % {"size": total // (1024 * 1024), "limit": limit // (1024 * 1024)},
+            fields={"file": _("File too large.")})
+
+
 def read_xlsx(path: Path, columns: dict[str, str], required: set[str]) -> Iterator[Row]:
     from openpyxl import load_workbook
 
+    check_xlsx_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:
         raise ValidationError(_("The file is not a readable XLSX workbook.")) from None
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        sheet = workbook.worksheets[0]
+        # Read-only mode stops at the rows the sheet's <dimension> declares, and writers get it wrong
+        # (A1:D2 over 6 rows): forget it and read every row there is.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             raise ValidationError(_("The file is empty."))
@@ -122,8 +154,9 @@ def count_rows(path: Path, fmt: str | None = None) -> int | None:
     from openpyxl import load_workbook
 
     try:
+        check_xlsx_size(path)
         workbook = load_workbook(path, read_only=True)
-        rows = workbook.worksheets[0].max_row
+        rows = workbook.worksheets[0].max_row  # as declared: a guess (the import reads every row)
         workbook.close()
         return max((rows or 1) - 1, 0)
     except Exception:
