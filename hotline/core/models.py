@@ -28,3 +28,15 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.target_type}:{self.target_id}"
+
+
+class Lease(models.Model):
+    """A task's lock that expires unless its holder renews it (``hotline.core.leases``): a worker killed
+    while holding it blocks nobody for longer than the lease time."""
+
+    name = models.CharField(primary_key=True, max_length=100)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.holder} until {self.expires_at:%H:%M:%S})"

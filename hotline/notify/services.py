@@ -217,18 +217,19 @@ def claim(*, limit: int, now: datetime | None = None) -> list[Message]:
     return claimed
 
 
-def deliver(messages: list[Message], *, gateway, now=None) -> Delivery:
+def deliver(messages: list[Message], *, gateway, now=None, keep=None) -> Delivery:
     """Send claimed messages one by one and record each result as soon as it is known.
 
     A batch that outlasts most of its claim (a slow gateway) stops and hands the rest back, rather
-    than send messages that another worker may already have re-claimed. Only results recorded under
-    our claim are counted."""
+    than send messages that another worker may already have re-claimed; so does one whose ``keep()``
+    (the worker's lease, ``hotline.core.leases``) answers False. Only results recorded under our claim
+    are counted."""
     import time
 
     result = Delivery()
     deadline = time.monotonic() + settings.OUTBOX_CLAIM_SECONDS * 0.8
     for i, message in enumerate(messages):
-        if now is None and time.monotonic() > deadline:
+        if (now is None and time.monotonic() > deadline) or (keep is not None and not keep()):
             _release(messages[i:])
             break
         try:
@@ -285,8 +286,9 @@ def _release(messages: list[Message]) -> None:
 
 
 def deliver_due(*, gateway=None, batch: int | None = None, max_messages: int | None = None,
-                seconds: float | None = None, now: datetime | None = None) -> Delivery:
-    """Deliver due messages batch by batch until none is due (or ``max_messages``/``seconds``)."""
+                seconds: float | None = None, now: datetime | None = None, keep=None) -> Delivery:
+    """Deliver due messages batch by batch until none is due (or ``max_messages``/``seconds``, or
+    ``keep()`` answers False: the worker lost its lease)."""
     import time
 
     own = gateway is None
@@ -298,11 +300,13 @@ def deliver_due(*, gateway=None, batch: int | None = None, max_messages: int | N
         while max_messages is None or total.handled < max_messages:
             if seconds is not None and time.monotonic() - started > seconds:
                 break
+            if keep is not None and not keep():
+                break
             limit = batch if max_messages is None else min(batch, max_messages - total.handled)
             messages = claim(limit=limit, now=now)
             if not messages:
                 break
-            done = deliver(messages, gateway=gateway, now=now)
+            done = deliver(messages, gateway=gateway, now=now, keep=keep)
             total.sent, total.retried, total.failed = (total.sent + done.sent, total.retried + done.retried,
                                                         total.failed + done.failed)
             total.errors += done.errors[:5]

@@ -16,6 +16,7 @@ delivered again), and can be told to fail: ``fail_next(n, 500)`` / ``fail_next(n
 
 No Django and no pytest needed: the standard library only (``gateway()`` imports the client lazily)."""
 
+import contextlib
 import json
 import threading
 import time
@@ -159,3 +160,190 @@ class DiesAfter:
         if self.left == 0:
             raise WorkerKilled
         return gateway_id
+
+
+# --- worker processes killed with SIGKILL (the task leases' crash tests) ----------------------------------
+
+def database_url() -> str:
+    """The test database, for another process (PostgreSQL; on SQLite see ``shared_database``)."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = quote(s["USER"] or "", safe="") + (":" + quote(s["PASSWORD"], safe="") if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{quote(s['NAME'], safe='')}"
+
+
+@contextlib.contextmanager
+def shared_database(directory):
+    """The test database as other processes can open it (use in a transactional test): PostgreSQL's as it
+    is; SQLite's, in memory in this process, copied to a file in ``directory`` that this process then uses
+    too until the block ends (what is written before the block is in the copy). Yields its URL."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield database_url()
+        return
+    connection.ensure_connection()
+    memory, name = connection.connection, connection.settings_dict["NAME"]
+    path = str(directory / "shared.sqlite3")
+    copy = sqlite3.connect(path)
+    memory.backup(copy)
+    copy.close()
+    connection.connection = None  # the next query connects to the file; the memory database stays open
+    connection.settings_dict["NAME"] = path
+    try:
+        yield database_url()
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        connection.connection = memory
+
+
+def redis_or_skip(url: str) -> None:
+    import pytest
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"no Redis at {url}: {exc}")
+
+
+class Workers:
+    """Task workers (``manage.py run_huey``, as ``serve`` starts it) on one queue and one database, each its
+    own OS process, and a way to queue their tasks from the test process.
+
+    ``queue``: "sqlite" (a queue file in ``directory``) or a Redis URL (its keys of this queue are deleted
+    before and after). ``env``: more environment (gateway, short lease and claim times)."""
+
+    def __init__(self, directory, database: str, queue: str, env: dict[str, str] | None = None):
+        import os
+        import sys
+
+        from django.conf import settings
+
+        self.directory, self.python, self.base_dir = directory, sys.executable, settings.BASE_DIR
+        self.queue_url = queue if queue.startswith("redis") else f"sqlite:///{directory / 'queue.sqlite3'}"
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "HOTLINE_DATA_DIR": str(directory),
+                    "DATABASE_URL": database, "QUEUE_URL": self.queue_url, "LOG_LEVEL": "INFO", **(env or {})}
+        self.env.pop("QUEUE_IMMEDIATE", None)
+        self.processes: list = []
+        self.killed = 0
+        self.huey, self._tasks = self._huey(), {}
+        self.huey.flush()
+
+    def _huey(self):
+        from huey import PriorityRedisHuey, SqliteHuey
+
+        if self.queue_url.startswith("redis"):
+            return PriorityRedisHuey("hotline", url=self.queue_url)
+        return SqliteHuey("hotline", filename=self.queue_url.removeprefix("sqlite:///"))
+
+    def start(self):
+        import subprocess
+
+        n = len(self.processes)
+        log = open(self.directory / f"worker-{n}.log", "w")  # noqa: SIM115 (closed with the process)
+        process = subprocess.Popen([self.python, "manage.py", "run_huey"], cwd=self.base_dir, env=self.env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        process.log = log
+        self.processes.append(process)
+        return process
+
+    def ready(self, process, timeout: float = 60) -> float:
+        """Wait until the worker has started consuming; the time.monotonic() then."""
+        path, deadline = self.directory / f"worker-{self.processes.index(process)}.log", time.monotonic() + timeout
+        while "Huey consumer started" not in path.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, self.logs()
+            time.sleep(0.05)
+        return time.monotonic()
+
+    def kill(self, process) -> None:
+        """SIGKILL: nothing of the worker runs any more, no finally, no cleanup."""
+        import signal
+
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        assert process.returncode == -signal.SIGKILL
+        self.killed += 1
+
+    def by_pid(self, pid: int):
+        return next(p for p in self.processes if p.pid == pid)
+
+    def enqueue(self, task) -> None:
+        """Queue a run of ``task`` (a huey task of this project) for the workers."""
+        name = f"{task.call_local.__module__}.{task.call_local.__name__}"
+        if name not in self._tasks:  # the same task registered with this process's huey of the queue
+            self._tasks[name] = self.huey.task()(task.call_local)
+        self.huey.enqueue(self._tasks[name].s())
+
+    def idle(self) -> bool:
+        return self.huey.pending_count() == 0
+
+    def logs(self) -> str:
+        return "\n".join(f"--- worker {n} (pid {p.pid}, exit {p.poll()}):\n"
+                         + (self.directory / f"worker-{n}.log").read_text()[-3000:]
+                         for n, p in enumerate(self.processes))
+
+    def stop(self) -> None:
+        import signal
+
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except Exception:  # a worker that does not stop is killed
+                process.kill()
+                process.wait(5)
+            process.log.close()
+        self.huey.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def kill_during(workers: Workers, task, progress, total: int, *, kills: int = 2, lease: float, margin: float = 4,
+                timeout: float = 120, rng=None) -> list[int]:
+    """Run ``task`` on worker processes; kill the worker ``kills`` times with SIGKILL once ``progress()``
+    (how much of ``total`` is done) reaches a random point, start another each time, and check that the work
+    goes on within ``lease`` seconds (plus ``margin``) of the kill or of the new worker's start, whichever is
+    later (starting a process takes seconds on a busy machine); return once ``progress()``
+    reaches ``total``. The task is queued whenever the queue is idle: its periodic runs, sped up.
+    Returns the progress at each kill."""
+    import random
+
+    rng = rng or random.Random()
+
+    def wait_until(condition, limit, what):
+        started = time.monotonic()
+        while not condition():
+            assert time.monotonic() - started < limit, f"{what}: not within {limit} s\n{workers.logs()}"
+            if workers.idle():
+                workers.enqueue(task)
+            time.sleep(0.02)
+
+    points = sorted(rng.sample(range(1, max(kills + 1, total * 2 // 3)), kills))
+    worker, killed = workers.start(), []
+    for at in points:
+        wait_until(lambda: progress() >= at, timeout, f"{at} of {total} before the kill")  # noqa: B023
+        workers.kill(worker)
+        killed_at, done = time.monotonic(), progress()
+        killed.append(done)
+        worker = workers.start()
+        since = max(killed_at, workers.ready(worker))
+        if done < total:
+            wait_until(lambda: progress() > done, lease + margin + 5, "work after the kill")  # noqa: B023
+            assert time.monotonic() - since < lease + margin, workers.logs()
+    wait_until(lambda: progress() >= total, timeout, "all the work")
+    return killed
