@@ -9,6 +9,7 @@ from hotline.core.api_types import NOTE_MAX, Code, Moment, Note, PhoneInput
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Account
 from hotline.customers.text import mask_phone
+from hotline.org.idempotency import IdempotencyKeyHeader, idempotent
 from hotline.org.roles import Perm, require_perm
 from hotline.workorders.models import RequestType, Subject
 from hotline.workorders.selectors import orders_visible_to
@@ -139,7 +140,12 @@ def _lookup(model, code, field):
 
 
 @router.post("/calls", response={201: CallOut}, summary="Log a call")
-def call_create(request, payload: CallIn):
+def call_create(request, payload: CallIn, idempotency_key: IdempotencyKeyHeader = None):
+    """With an ``Idempotency-Key``, a retry gets the first answer and logs no second call."""
+    return idempotent(request, "POST /calls", idempotency_key, payload, lambda: _call_create(request, payload))
+
+
+def _call_create(request, payload: CallIn):
     account = None
     if payload.account_no:
         account = Account.objects.filter(account_no=payload.account_no.upper()).first()

@@ -107,3 +107,20 @@ class SeenSignature(models.Model):
 
     signature = models.CharField(max_length=64, primary_key=True)
     seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` a principal sent with a request that creates something
+    (``org.idempotency``): the request's fingerprint and the answer given, so that a retry with the
+    same key gets the same answer instead of a second order or call. Kept a day (``idempotency.KEEP_HOURS``)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(max_length=64)  # e.g. "POST /orders"
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the request's parsed body
+    status = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "operation", "key"], name="idempotency_key_unique")]

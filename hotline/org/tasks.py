@@ -2,7 +2,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from hotline.core.signing import forget_old_signatures
-from hotline.org import throttle
+from hotline.org import idempotency, throttle
 
 
 @db_periodic_task(crontab(minute="17"))
@@ -15,3 +15,9 @@ def purge_login_attempts() -> tuple[int, int]:
 def purge_seen_signatures() -> int:
     """Signatures whose timestamp is out of the window cannot be replayed anyway."""
     return forget_old_signatures()
+
+
+@db_periodic_task(crontab(minute="41"))
+def purge_idempotency_keys() -> int:
+    """Idempotency keys older than a day: a client retries within minutes."""
+    return idempotency.forget_old_keys()

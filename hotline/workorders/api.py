@@ -11,6 +11,7 @@ from hotline.core.api_types import NOTE_MAX, Code, Line, Note, PhoneInput, Searc
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Community
 from hotline.customers.selectors import phone_display
+from hotline.org.idempotency import IdempotencyKeyHeader, idempotent
 from hotline.org.models import Unit
 from hotline.workorders import selectors, services
 from hotline.workorders.files import attachment_url
@@ -251,7 +252,12 @@ def order_list(request, params: Query[OrderListIn]):
 
 
 @router.post("/orders", response={201: OrderOut}, summary="Create (receive) an order")
-def order_create(request, payload: OrderIn):
+def order_create(request, payload: OrderIn, idempotency_key: IdempotencyKeyHeader = None):
+    """With an ``Idempotency-Key``, a retry gets the first answer and makes no second order."""
+    return idempotent(request, "POST /orders", idempotency_key, payload, lambda: _order_create(request, payload))
+
+
+def _order_create(request, payload: OrderIn):
     from hotline.customers.selectors import account_with_premise
     from hotline.workorders.assignment import default_unit
 
