@@ -26,7 +26,8 @@ PRODUCTION = {
 
 def manage(tmp_path, *args, **env):
     environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "QUEUE_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")
+                   if k not in ("DATABASE_URL", "QUEUE_URL", "SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE",
+                                "DJANGO_ALLOW_ASYNC_UNSAFE", "HOTLINE_TEST_CLOCK")  # the browser tests set the first
                    and not k.startswith("SECURE_")}
     environment.update({"DJANGO_SETTINGS_MODULE": "config.settings", "HOTLINE_DATA_DIR": str(tmp_path), **env})
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True,

@@ -8,6 +8,7 @@ from hotline.calls.models import Call
 from hotline.core.api_types import NOTE_MAX, Code, Moment, Note, PhoneInput
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Account
+from hotline.customers.selectors import phone_display
 from hotline.customers.text import mask_phone
 from hotline.org.idempotency import IdempotencyKeyHeader, idempotent
 from hotline.org.roles import Perm, require_perm
@@ -196,8 +197,8 @@ def call_list(request, params: Query[CallListIn]):
         calls = calls.filter(caller_number=normalize_phone(params.number))
     if params.mine:
         calls = calls.filter(operator=request.user)
-    return [{**_call_out(c), "caller_number": c.caller_number, "account_no": c.account.account_no if c.account else None}
-            for c in calls[:params.limit]]
+    return [{**_call_out(c), "caller_number": phone_display(request.user, c.caller_number),
+             "account_no": c.account.account_no if c.account else None} for c in calls[:params.limit]]
 
 
 class LinkIn(Schema):
@@ -206,6 +207,7 @@ class LinkIn(Schema):
 
 @router.post("/calls/{call_id}/link", response=CallOut, summary="Link a call to an order")
 def call_link(request, call_id: int, payload: LinkIn):
+    require_perm(request.user, Perm.CALL_LOG)
     call = Call.objects.filter(pk=call_id).first()
     if call is None:
         raise NotFoundError()
@@ -214,7 +216,7 @@ def call_link(request, call_id: int, payload: LinkIn):
         raise ValidationError(fields={"order_number": "Unknown order."})
     call = services.call_link_order(actor=request.user, call=call, order=order)
     call = Call.objects.select_related("subject", "operator", "work_order", "account").get(pk=call.pk)
-    return {**_call_out(call), "caller_number": call.caller_number,
+    return {**_call_out(call), "caller_number": phone_display(request.user, call.caller_number),
             "account_no": call.account.account_no if call.account else None}
 
 

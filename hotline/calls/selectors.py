@@ -10,6 +10,7 @@ from hotline.customers.selectors import phone_display
 from hotline.customers.text import normalize_phone
 from hotline.org.roles import Perm, require_perm
 from hotline.workorders.models import OPEN_STATUSES, WorkOrder
+from hotline.workorders.selectors import orders_visible_to
 
 POP_LIMIT = 10
 
@@ -25,7 +26,9 @@ class ScreenPop:
 
 
 def screen_pop(*, actor, number: str) -> ScreenPop:
-    """Everything the operator needs before saying hello, from the caller's number."""
+    """Everything the operator needs before saying hello, from the caller's number: for those who take
+    calls (the hotline), and only the open orders they may see."""
+    require_perm(actor, Perm.CALL_LOG)
     require_perm(actor, Perm.CUSTOMER_VIEW)
     digits = normalize_phone(number)
     if not digits:
@@ -40,7 +43,7 @@ def screen_pop(*, actor, number: str) -> ScreenPop:
     if account_ids:
         orders_q |= Q(account_id__in=account_ids, status__in=OPEN_STATUSES)
     open_orders = list(
-        WorkOrder.objects.filter(orders_q).select_related("subject", "unit").order_by("-created_at")[:POP_LIMIT]
+        orders_visible_to(actor).filter(orders_q).select_related("subject", "unit").order_by("-created_at")[:POP_LIMIT]
     )
     recent_calls = list(
         Call.objects.filter(caller_number=digits).select_related("subject", "operator", "work_order")

@@ -12,6 +12,7 @@ from hotline.org.roles import Perm, require_perm
 
 def search(request):
     """The console's search box: a full page, or just the results for htmx as the user types."""
+    require_perm(request.user, Perm.CUSTOMER_VIEW)
     query = request.GET.get("q", "").strip()[:100]
     hits = search_accounts(actor=request.user, query=query) if query else []
     if len(hits) == 1 and request.GET.get("go") and not request.htmx:

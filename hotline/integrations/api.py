@@ -27,14 +27,14 @@ class _Platform:
     """For the platform's endpoints: a body over the size limit is refused (413) before anything
     reads it, and an authenticated user without ``perm`` (a PBX's token) gets 403, not 401."""
 
-    def __init__(self, *args, perm: Perm, **kwargs):
-        self.perm = perm
+    def __init__(self, *args, perm: Perm | tuple[Perm, ...], **kwargs):
+        self.perms = perm if isinstance(perm, tuple) else (perm,)  # any of them
         super().__init__(*args, **kwargs)
 
     def __call__(self, request):
         adapter.check_body_size(request)
         user = super().__call__(request)
-        if user and not has_perm(user, self.perm):
+        if user and not any(has_perm(user, perm) for perm in self.perms):
             raise PermissionDenied
         return user
 
@@ -58,7 +58,7 @@ class PlatformSignature(_Platform, SignatureAuth):
     pass
 
 
-def platform_auth(perm: Perm) -> list:
+def platform_auth(perm: Perm | tuple[Perm, ...]) -> list:
     return [PlatformToken(perm=perm), PlatformSignature("GOV12345_INBOUND_SECRET", "GOV12345_USER", perm=perm)]
 
 
@@ -211,7 +211,7 @@ def case_urge(request, case_id: str, payload: UrgeIn):
                                             "received_at": selectors.local(urge.received_at)})
 
 
-@router.get("/gov12345/cases/{case_id}", auth=[*platform_auth(Perm.CASE_VIEW), django_auth],
+@router.get("/gov12345/cases/{case_id}", auth=[*platform_auth((Perm.CASE_INBOUND, Perm.CASE_VIEW)), django_auth],
             response={200: CaseStatusOut, **ERRORS}, summary="12345: how a case stands")
 def case_status(request, case_id: str):
     return selectors.case_status(selectors.case_detail(actor=request.user, case_id=case_id))

@@ -8,6 +8,7 @@ from hotline.core.api_types import Line
 from hotline.core.errors import NotFoundError
 from hotline.notify import services
 from hotline.notify.models import Message, MessageTemplate
+from hotline.notify.selectors import masked
 from hotline.org.roles import Perm, require_perm
 
 router = Router(tags=["notifications"])
@@ -36,7 +37,7 @@ def outbox(request, status: str = "", topic: str = "", limit: int = Query(50, ge
         rows = rows.filter(status=status)
     if topic:
         rows = rows.filter(topic=topic)
-    return list(rows[:limit])
+    return [masked(request.user, m) for m in rows[:limit]]
 
 
 @router.get("/outbox/counts", response=dict[str, int], summary="Messages by status")
@@ -50,7 +51,7 @@ def outbox_retry(request, message_id: int):
     message = Message.objects.filter(pk=message_id).first()
     if message is None:
         raise NotFoundError()
-    return services.retry_failed(actor=request.user, message=message)
+    return masked(request.user, services.retry_failed(actor=request.user, message=message))
 
 
 class TemplateOut(Schema):

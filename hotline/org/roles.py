@@ -1,6 +1,9 @@
 """Roles and their permissions. A role is a fixed set of permissions, defined here in code so that
 the rules are reviewed with the code that relies on them (SPEC.md §1, C11)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 
 from django.db import models
@@ -72,7 +75,9 @@ _HOTLINE = _FRONT_LINE | {
     Perm.CASE_MANAGE, Perm.SHIFT_VIEW, Perm.HANDOVER,
 }
 _SUPERVISION = {Perm.BOARD_VIEW, Perm.REPORT_VIEW, Perm.STAFFING_VIEW, Perm.CALL_KPI_VIEW}
-_UNIT = _FRONT_LINE | {Perm.ORDER_VIEW_UNIT, Perm.ORDER_WORK, Perm.ORDER_NOTE}
+# Unit staff see the customers of their own orders on the order (contact, address, account number) but
+# do not search or browse the city's accounts: that is the hotline's job.
+_UNIT = (_FRONT_LINE - {Perm.CUSTOMER_VIEW}) | {Perm.ORDER_VIEW_UNIT, Perm.ORDER_WORK, Perm.ORDER_NOTE}
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(_HOTLINE),
@@ -88,13 +93,27 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.CUSTOMER_VIEW, Perm.AUDIT_VIEW, Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.OUTAGE_VIEW, Perm.SURGE_VIEW,
         Perm.NOTIFY_VIEW, Perm.CASE_VIEW, Perm.SHIFT_VIEW, Perm.KNOWLEDGE_VIEW}),
     Role.ADMIN: frozenset(Perm),
-    # External systems: each its own role, so that a leaked PBX token cannot file 12345 cases.
-    Role.INTEGRATION: frozenset({Perm.CUSTOMER_VIEW, Perm.CUSTOMER_VIEW_CONTACT, Perm.CUSTOMER_IMPORT}),
+    # External systems: each its own role with only what its integration needs, so that a leaked token
+    # opens one door: billing imports; the PBX posts call events; the 12345 platform posts and reads its
+    # cases (the work-order permissions that a case needs are lent to it by the inbound service: ``lent``).
+    Role.INTEGRATION: frozenset({Perm.CUSTOMER_IMPORT}),
     Role.PBX: frozenset({Perm.CTI_EVENTS}),
-    # A transferred case becomes a work order routed by the assignment rules; the platform urges it.
-    Role.GOV12345: frozenset({Perm.CASE_INBOUND, Perm.CASE_VIEW, Perm.CUSTOMER_VIEW, Perm.ORDER_CREATE,
-                              Perm.ORDER_DISPATCH, Perm.ORDER_URGE}),
+    Role.GOV12345: frozenset({Perm.CASE_INBOUND}),
 }
+
+_lent: ContextVar[tuple[int | None, frozenset[Perm]]] = ContextVar("lent_perms", default=(None, frozenset()))
+
+
+@contextmanager
+def lent(user, *perms: Perm) -> Iterator[None]:
+    """Within the block, ``user`` also holds ``perms``. An integration's inbound service lends its system
+    user the permissions of the work it does on the system's behalf (a 12345 case files and urges a work
+    order), so that the system's token cannot do the same work through the general endpoints."""
+    token = _lent.set((user.pk, frozenset(perms)))
+    try:
+        yield
+    finally:
+        _lent.reset(token)
 
 
 def user_perms(user) -> frozenset[Perm]:
@@ -102,7 +121,9 @@ def user_perms(user) -> frozenset[Perm]:
         return frozenset()
     if user.is_superuser:
         return frozenset(Perm)
-    return ROLE_PERMS.get(user.role, frozenset())
+    perms = ROLE_PERMS.get(user.role, frozenset())
+    holder, extra = _lent.get()
+    return perms | extra if extra and holder == user.pk else perms
 
 
 def has_perm(user, perm: Perm) -> bool:

@@ -8,8 +8,8 @@ from pydantic import Field
 
 from hotline.calls.models import Call
 from hotline.core.api_types import Code, Line, Moment, Note, SearchText
-from hotline.core.errors import ValidationError
-from hotline.org.roles import Perm, require_perm
+from hotline.core.errors import PermissionDeniedError, ValidationError
+from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.outages import selectors, services
 from hotline.outages.models import Outage
 from hotline.outages.services import Area
@@ -219,6 +219,8 @@ class OrderLinkIn(Schema):
 
 @router.post("/outages/{number}/orders", response=OutageDetailOut, summary="Link a work order")
 def outage_link_order(request, number: str, payload: OrderLinkIn):
+    if not (has_perm(request.user, Perm.OUTAGE_MANAGE) or has_perm(request.user, Perm.ORDER_DISPATCH)):
+        raise PermissionDeniedError()  # before the order's lookup (as the service would)
     outage = _get(request, number)
     services.outage_link_order(actor=request.user, outage=outage, order=selectors.orders_by_number(actor=request.user, numbers=[payload.order_number])[0])
     return _out(_get(request, number), detail=True)

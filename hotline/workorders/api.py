@@ -8,11 +8,12 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from hotline.core.api_types import NOTE_MAX, Code, Line, Note, PhoneInput, SearchText
-from hotline.core.errors import NotFoundError, ValidationError
+from hotline.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from hotline.customers.models import Community
 from hotline.customers.selectors import phone_display
 from hotline.org.idempotency import IdempotencyKeyHeader, idempotent
 from hotline.org.models import Unit
+from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders import selectors, services
 from hotline.workorders.files import attachment_url
 from hotline.workorders.models import RequestType, Subject, WorkOrder
@@ -261,6 +262,8 @@ def _order_create(request, payload: OrderIn):
     from hotline.customers.selectors import account_with_premise
     from hotline.workorders.assignment import default_unit
 
+    require_perm(request.user, Perm.ORDER_CREATE)  # before the lookups: a refusal, not a lookup error
+
     subject = _by_code(Subject, payload.subject, "subject")
     account = None
     if payload.account_no:
@@ -354,10 +357,10 @@ def order_extension_decision(request, number: str, payload: DecisionIn):
 
 @router.post("/orders/{number}/resolve", response=OrderDetailOut, summary="办结: resolve, with photos")
 def order_resolve(request, number: str, result: Form[Note], version: Form[int | None] = None,
-                  calibration_outcome: Form[Code] = "", error_percent: Form[Decimal | None] = None,
+                  calibration_outcome: Form[Code | None] = None, error_percent: Form[Decimal | None] = None,
                   files: File[list[UploadedFile]] = None):
     services.order_resolve(actor=request.user, order=_visible(request.user, number), result=result,
-                           files=files or [], calibration_outcome=calibration_outcome,
+                           files=files or [], calibration_outcome=calibration_outcome or "",
                            error_percent=error_percent, version=version)
     return _detail(request, number)
 
@@ -401,6 +404,8 @@ def order_note(request, number: str, payload: NoteIn):
 
 @router.get("/alerts", response=list[AlertOut], summary="Unread alerts of my unit")
 def alert_list(request):
+    if not (has_perm(request.user, Perm.ORDER_VIEW_UNIT) or has_perm(request.user, Perm.ORDER_VIEW_ALL)):
+        raise PermissionDeniedError()
     return selectors.unit_alerts(actor=request.user, limit=100)
 
 
@@ -421,6 +426,9 @@ class CatalogueOut(Schema):
 
 @router.get("/catalogue", response=CatalogueOut, summary="Request types, subjects and units")
 def catalogue(request):
+    # The staff's reference data (subjects, units); an external system has no use for it.
+    if not any(has_perm(request.user, p) for p in (Perm.ORDER_VIEW_ALL, Perm.ORDER_VIEW_UNIT, Perm.ORDER_CREATE)):
+        raise PermissionDeniedError()
     subjects = Subject.objects.filter(is_active=True).select_related("group")
     return {
         "request_types": list(RequestType.objects.filter(is_active=True).values("code", "name")),

@@ -602,7 +602,8 @@ def alerts_mark_read(*, actor, alert_ids: Iterable[int] | None = None) -> int:
 
     from hotline.workorders.scope import unit_subtree_ids
 
-    if not (has_perm(actor, Perm.ORDER_VIEW_UNIT) or has_perm(actor, Perm.ORDER_VIEW_ALL)) or not actor.unit_id:
+    # Those who act on the alerts (the unit's staff, the hotline); a read-only manager must not hide them.
+    if not (has_perm(actor, Perm.ORDER_WORK) or has_perm(actor, Perm.ORDER_DISPATCH)) or not actor.unit_id:
         raise PermissionDeniedError()
     alerts = Alert.objects.filter(unit_id__in=unit_subtree_ids(actor.unit_id), read_at__isnull=True).filter(
         Q(user__isnull=True) | Q(user=actor))

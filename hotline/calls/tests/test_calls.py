@@ -101,9 +101,14 @@ def test_screen_pop_of_an_unknown_number_is_empty(customers, operator):
     assert pop.accounts == [] and pop.open_orders == [] and pop.recent_calls == []
 
 
-def test_screen_pop_masks_the_number_for_read_only_roles(customers, make_user):
-    pop = screen_pop(actor=make_user(Role.MANAGER), number="13805331234")
-    assert pop.number_display == "138****1234"
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.DISPATCHER, Role.FIELD_WORKER, Role.OUTAGE_COORDINATOR,
+                                  Role.GOV12345, Role.INTEGRATION, Role.PBX])
+def test_the_screen_pop_is_the_hotline_s_alone(customers, make_user, role):
+    """Those who do not take calls get no screen pop: it shows every unit's open orders and calls."""
+    from hotline.core.errors import PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError):
+        screen_pop(actor=make_user(role, unit="repair"), number="13805331234")
 
 
 def test_screen_pop_uses_a_bounded_number_of_queries(customers, operator, django_assert_max_num_queries):

@@ -49,7 +49,10 @@ def test_bad_token_gets_401(client, account):
 
 
 def test_search_with_a_token(client, account, make_user, token_for):
-    token = token_for(make_user(Role.INTEGRATION, username="billing"))
+    # The billing system's token imports and nothing else; a staff member's token searches as they would.
+    billing = token_for(make_user(Role.INTEGRATION, username="billing"))
+    assert client.get("/api/v1/accounts/search", {"q": "1234"}, **bearer(billing)).status_code == 403
+    token = token_for(make_user(Role.MANAGER, username="office"))
     response = client.get("/api/v1/accounts/search", {"q": "1234"}, **bearer(token))
     assert response.status_code == 200
     body = response.json()

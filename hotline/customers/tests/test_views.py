@@ -21,11 +21,21 @@ def test_anonymous_users_are_sent_to_login(client, account, url):
 
 
 @pytest.mark.parametrize("url", PAGES)
-@pytest.mark.parametrize("role", ["operator", "shift_lead", "dispatcher", "field_worker", "outage_coordinator",
-                                  "manager", "admin"])
-def test_every_staff_role_may_use_search_and_detail(client, account, make_user, url, role):
+@pytest.mark.parametrize("role", ["operator", "shift_lead", "outage_coordinator", "manager", "admin"])
+def test_the_hotline_and_the_office_may_use_search_and_detail(client, account, make_user, url, role):
     client.force_login(make_user(role))
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "field_worker"])
+def test_unit_staff_do_not_browse_the_city_s_accounts(client, account, make_user, role):
+    """They see the customer of each of their orders on the order; searching the city is the hotline's."""
+    client.force_login(make_user(role, unit="repair"))
+    assert client.get("/").status_code == 200
+    assert client.get("/customers/?q=张伟").status_code == 403
+    assert client.get("/customers/3100000001/").status_code == 403
+    assert client.get("/api/v1/accounts/search?q=张伟").status_code == 403
+    assert client.get("/api/v1/accounts/3100000001").status_code == 403
 
 
 def test_a_user_without_a_staff_role_is_refused(client, account, make_user):

@@ -26,7 +26,7 @@ from hotline.integrations.gov12345.adapter import CaseData
 from hotline.integrations.models import Case, CaseUrge, ReturnReason, UpstreamAction
 from hotline.notify.models import Channel, Message, MessageStatus
 from hotline.notify.services import Outgoing, enqueue_many
-from hotline.org.roles import Perm, Role, require_perm
+from hotline.org.roles import Perm, Role, lent, require_perm
 from hotline.workorders import reference
 from hotline.workorders.assignment import default_unit
 from hotline.workorders.models import Attachment, EventKind, Source, Status, WorkOrder, WorkOrderEvent
@@ -112,7 +112,7 @@ def case_receive(*, actor, data: CaseData) -> tuple[Case, bool]:
     unit = default_unit(subject=subject, community=match.community)
     now = timezone.now()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), lent(actor, Perm.ORDER_CREATE, Perm.ORDER_DISPATCH):
             order = order_create(
                 actor=actor, request_type=request_type, subject=subject, title=data.title,
                 description=data.content, urgency=data.urgency or None, account=match.account,
@@ -167,7 +167,8 @@ def case_urge(*, actor, case: Case, urge_id: str, at: datetime, content: str) ->
                                 content=content.strip() or "—")
             order = WorkOrder.objects.get(pk=case.order_id)
             if order.status in RULES["urge"].sources:
-                order_urge(actor=actor, order=order, note=note)
+                with lent(actor, Perm.ORDER_URGE):
+                    order_urge(actor=actor, order=order, note=note)
             else:
                 # Recorded without a transition (no version bump), as the SLA sweep records its urges.
                 WorkOrderEvent.objects.create(order=order, at=now, actor=actor, kind=EventKind.URGED,

@@ -63,7 +63,7 @@ def test_s2_s6_emergency_call_to_closed_order(city, staff, units):
         "note": "十分钟后反馈：阀门已关闭", "files": [SimpleUploadedFile("valve.png", PNG, "image/png")]})
     assert progress.status_code == 200 and progress.json()["events"][-1]["attachments"]
     resolved = unit_client.post(f"/api/v1/orders/{number}/resolve", {"result": "户外阀门已关闭，更换阀门"})
-    assert resolved.json()["status"] == "resolved"
+    assert resolved.json()["status"] == "resolved", resolved.json()
 
     assert [o["number"] for o in op.get("/api/v1/orders/callbacks").json()] == [number]
     called = post(op, f"/api/v1/orders/{number}/callback", {"satisfaction": "satisfied"})
