@@ -321,7 +321,7 @@ def _delivery(data_dir: Path, cap: float) -> dict:
             # One worker takes half, two workers in parallel the rest (each run capped in time).
             runs.append(("one_worker", _run_workers(gateway.url, 1, cap, max(1, pending // 2))))
             runs.append(("two_workers", _run_workers(gateway.url, 2, cap, None)))
-        else:  # SQLite: no SKIP LOCKED; the product delivers with one worker at a time (lock_task "outbox")
+        else:  # SQLite: no SKIP LOCKED; the product delivers with one worker at a time (the "outbox" lease)
             runs.append(("one_worker", _run_workers(gateway.url, 1, cap, None)))
         gw_cpu = _cpu_seconds([gateway.proc.pid]) - gw_cpu_before
         for name, run in runs:

@@ -264,6 +264,7 @@ if HUEY["huey_class"] == "huey.SqliteHuey" and HUEY["filename"] != ":memory:":
     Path(HUEY["filename"]).parent.mkdir(parents=True, exist_ok=True)
     private_file(Path(HUEY["filename"]))
 HUEY["consumer"] = {"workers": int(os.environ.get("QUEUE_WORKERS", "2")), "worker_type": "thread"}
+TASK_LEASE_SECONDS = float(os.environ.get("TASK_LEASE_SECONDS", "60"))  # a killed worker's task lease expires then
 
 # --- Notifications (outbox) ------------------------------------------------------------------------
 # How messages sign and where they send the public: the company's name, the hotline number, and the
