@@ -25,13 +25,18 @@ test: setup
 	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "DATABASE_URL is not set: the PostgreSQL run is skipped."; fi
 
+# The suite runs on every core (pytest-xdist; a module's tests stay together): TEST_WORKERS=0 runs it in one
+# process.
+TEST_WORKERS ?= auto
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test-sqlite: setup
 	@echo "== tests on SQLite =="
-	env -u DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-postgres: setup
 	@echo "== tests on PostgreSQL ($$DATABASE_URL) =="
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # The tests marked `clock` (the demo's story, outages, shifts, the live board: browser journeys too) again
 # with the clock of the test process moved to an evening and a night hour of today, Beijing time.
@@ -39,7 +44,8 @@ CLOCK_HOURS ?= 21:30 03:00
 test-clocks: setup
 	@today=$$(TZ=Asia/Shanghai date +%F); for hour in $(CLOCK_HOURS); do \
 	  echo "== time-sensitive tests at $$today $$hour Beijing time (SQLite) =="; \
-	  env -u DATABASE_URL HOTLINE_TEST_CLOCK="$${today}T$${hour}:00+08:00" $(BIN)/python -m pytest -q -m clock $(PYTEST_ARGS) \
+	  env -u DATABASE_URL HOTLINE_TEST_CLOCK="$${today}T$${hour}:00+08:00" $(BIN)/python -m pytest -q -m clock $(XDIST) \
+	    $(PYTEST_ARGS) \
 	    || exit 1; \
 	done
 

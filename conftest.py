@@ -57,19 +57,44 @@ def pytest_report_header(config):
     return f"HOTLINE_TEST_CLOCK: the clock starts at {moment.isoformat()}" if moment else None
 
 
-@pytest.fixture
-def catalogue(db):
-    """The default taxonomy, SLA rules and holidays. Migrations load them, but a transactional test
-    (live server, threads) flushes the database afterwards, so tests that need them ask for them."""
+def ensure_catalogue() -> None:
+    """The default taxonomy, SLA rules, holidays, message templates and shifts. Migrations load them, but
+    a transactional test (live server, threads) flushes the database afterwards."""
     from django.apps import apps
 
     from hotline.notify import catalogue as default_templates
+    from hotline.shifts.defaults import ensure_default_shifts
     from hotline.workorders import catalogue as default_catalogue
 
     if not apps.get_model("workorders", "Subject").objects.exists():
         default_catalogue.load(apps)
     if not apps.get_model("notify", "MessageTemplate").objects.exists():
         default_templates.load(apps)
+    if not apps.get_model("shifts", "ShiftDefinition").objects.exists():
+        ensure_default_shifts()
+
+
+@pytest.fixture
+def catalogue(db):
+    """``ensure_catalogue`` for the tests that need it."""
+    ensure_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Every test with the database finds the data that migrations load, whatever ran before it in its
+    process (the suite runs in several processes, each in its own order)."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = "transactional_db" in names or "live_server" in names or bool(
+        marker and marker.kwargs.get("transaction"))
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    ensure_catalogue()
 
 
 @pytest.fixture

@@ -250,7 +250,9 @@ IMPORT_XLSX_MAX_UNCOMPRESSED = int(os.environ.get("IMPORT_XLSX_MAX_MB", "300")) 
 # QUEUE_URL=redis://host:6379/0 moves the queue to Redis for more than one app server.
 QUEUE_URL = os.environ.get("QUEUE_URL", "")
 if QUEUE_URL.startswith("redis"):
-    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": "hotline", "url": QUEUE_URL, "immediate": False}
+    # QUEUE_NAME keeps apart installations (or test runs) that share one Redis database.
+    HUEY = {"huey_class": "huey.PriorityRedisHuey", "name": os.environ.get("QUEUE_NAME", "hotline"), "url": QUEUE_URL,
+            "immediate": False}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

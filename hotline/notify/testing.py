@@ -230,8 +230,12 @@ class Workers:
 
         self.directory, self.python, self.base_dir = directory, sys.executable, settings.BASE_DIR
         self.queue_url = queue if queue.startswith("redis") else f"sqlite:///{directory / 'queue.sqlite3'}"
+        # A queue name of its own: test processes running at once (pytest-xdist) may share a Redis database.
+        self.queue_name = f"hotline-test-{os.getpid()}-{id(self)}"
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "HOTLINE_DATA_DIR": str(directory),
-                    "DATABASE_URL": database, "QUEUE_URL": self.queue_url, "LOG_LEVEL": "INFO", **(env or {})}
+                    "DATABASE_URL": database, "QUEUE_URL": self.queue_url, "QUEUE_NAME": self.queue_name,
+                    "LOG_LEVEL": "INFO", **(env or {})}
+        self.env.pop("HOTLINE_TEST_CLOCK", None)  # the workers run on the real clock, as in production
         self.env.pop("QUEUE_IMMEDIATE", None)
         self.processes: list = []
         self.killed = 0
@@ -242,7 +246,7 @@ class Workers:
         from huey import PriorityRedisHuey, SqliteHuey
 
         if self.queue_url.startswith("redis"):
-            return PriorityRedisHuey("hotline", url=self.queue_url)
+            return PriorityRedisHuey(self.queue_name, url=self.queue_url)
         return SqliteHuey("hotline", filename=self.queue_url.removeprefix("sqlite:///"))
 
     def start(self):

@@ -232,6 +232,7 @@ class CallLinkIn(Schema):
 
 @router.post("/outages/{number}/calls", response=dict, summary="Link one call to the outage")
 def outage_link_call(request, number: str, payload: CallLinkIn):
+    require_perm(request.user, Perm.OUTAGE_LINK_CALLS)  # before the call's lookup
     outage = _get(request, number)
     call = Call.objects.filter(pk=payload.call_id).first()
     if call is None:

@@ -311,6 +311,7 @@ def order_get(request, number: str):
 
 @router.post("/orders/{number}/dispatch", response=OrderDetailOut, summary="转办: dispatch to a unit")
 def order_dispatch(request, number: str, payload: DispatchIn):
+    require_perm(request.user, Perm.ORDER_DISPATCH)  # before the unit's lookup
     unit = Unit.objects.filter(pk=payload.unit_id).first()
     if unit is None:
         raise ValidationError(fields={"unit_id": "Unknown unit."})

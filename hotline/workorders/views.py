@@ -215,9 +215,6 @@ def _render_detail(request, order: WorkOrder, *, bound=None, conflict: bool = Fa
     return render(request, "workorders/detail.html", context, status=status)
 
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif")
-
-
 @dataclass
 class TimelineEntry:
     event: WorkOrderEvent
@@ -243,7 +240,7 @@ def _timeline_entry(event: WorkOrderEvent) -> TimelineEntry:
         detail = _("of %(number)s") % {"number": data["parent"]}
     elif data.get("calibration_outcome") in CalibrationOutcome.values:
         detail = str(CalibrationOutcome(data["calibration_outcome"]).label)
-    files = [(a, a.name.lower().endswith(IMAGE_SUFFIXES)) for a in event.attachments.all()]
+    files = [(a, a.shown_inline) for a in event.attachments.all()]  # a photo by its checked content
     return TimelineEntry(event=event, detail=detail, attachments=files)
 
 

@@ -15,6 +15,14 @@ TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 24)
 
 
+@pytest.fixture(autouse=True)
+def _shifts(db):
+    """The default shifts (a transactional test elsewhere may have flushed those of the migration)."""
+    from hotline.shifts.defaults import ensure_default_shifts
+
+    ensure_default_shifts()
+
+
 @pytest.fixture
 def pbx(make_user):
     return make_user(Role.PBX, username="pbx")

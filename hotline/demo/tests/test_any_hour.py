@@ -13,6 +13,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from conftest import ensure_catalogue
 from hotline.calls.models import Call
 from hotline.calls.selectors import callback_list, screen_pop
 from hotline.customers.models import AccountPhone
@@ -48,14 +49,10 @@ MOMENTS = [
 def loaded_at(request, django_db_setup, django_db_blocker):
     """A small demo city (three days of history) loaded at the moment, the clock held there while the
     test checks it (ticking, as a real load does); rolled back afterwards."""
-    from django.apps import apps
-
-    from hotline.workorders import catalogue
 
     moment = request.param
     with time_machine.travel(moment, tick=True), django_db_blocker.unblock(), transaction.atomic():
-        if not apps.get_model("workorders", "Subject").objects.exists():
-            catalogue.load(apps)  # flushed by a transactional test earlier in the run
+        ensure_catalogue()  # flushed by a transactional test earlier in the run
         messages: list[str] = []
         seed_demo(accounts=400, bills_months=0, history_days=3, log=messages.append)
         assert not [m for m in messages if "skipped" in m], messages

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from conftest import ensure_catalogue
 from hotline.calls.models import Call, Outcome
 from hotline.customers.models import AccountPhone
 from hotline.demo.history import Caller, HistoryPlanner, generate_history
@@ -120,13 +121,9 @@ def test_no_accounts_no_history(db):
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """One small demo city with five days of history for the whole module (rolled back at its end)."""
-    from django.apps import apps
-
-    from hotline.workorders import catalogue
 
     with django_db_blocker.unblock(), transaction.atomic():
-        if not apps.get_model("workorders", "Subject").objects.exists():
-            catalogue.load(apps)  # flushed by a transactional test earlier in the run
+        ensure_catalogue()  # flushed by a transactional test earlier in the run
         messages: list[str] = []
         seed_demo(accounts=300, bills_months=0, history_days=5, log=messages.append)
         yield messages

@@ -16,7 +16,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -83,7 +82,7 @@ class AttachmentIn(Schema):
     name: str = Field(min_length=1, max_length=200, description="File name, e.g. 现场照片.jpg")
     url: str | None = Field(None, max_length=1000, description="A link (kept as a link, not fetched)")
     content_base64: str | None = Field(None, description="The file itself, base64 (at most 10 MB decoded; "
-                                                         "JPEG, PNG, WebP, HEIC or PDF)")
+                                                         "a JPEG, PNG or WebP photo or a PDF, by its content)")
 
     @field_validator("url")
     @classmethod
@@ -241,7 +240,8 @@ class CaseData:
 def case_data(payload: CaseIn) -> CaseData:
     """The validated payload in our fields; attachments decoded. Raises 413 for a file over 10 MB and
     422 for one that is not base64 or not an allowed type — before anything is stored."""
-    from hotline.workorders.services import ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES
+    from hotline.workorders import uploads
+    from hotline.workorders.services import MAX_ATTACHMENT_BYTES
 
     links, files = [], []
     for n, attachment in enumerate(payload.attachments):
@@ -253,16 +253,17 @@ def case_data(payload: CaseIn) -> CaseData:
         if len(encoded) * 3 // 4 - encoded[-2:].count("=") > MAX_ATTACHMENT_BYTES:
             raise PayloadTooLargeError(_("An attachment is larger than 10 MB."),
                                        fields={where: _("%(name)s: larger than 10 MB") % {"name": attachment.name}})
-        if PurePosixPath(attachment.name).suffix.lower() not in ATTACHMENT_TYPES:
-            raise UnprocessableError(_("Attach photos (JPEG, PNG, WebP, HEIC) or PDF files."),
-                                     fields={f"attachments.{n}.name": _("%(name)s: not a photo or PDF")
-                                             % {"name": attachment.name}})
         try:
             content = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise UnprocessableError(_("An attachment is not valid base64."),
                                      fields={where: _("%(name)s: not base64") % {"name": attachment.name}})
-        files.append(InlineFile(name=PurePosixPath(attachment.name).name[:200], content=content))
+        try:  # typed by its content, as every upload (workorders.uploads), never by its name
+            inspected = uploads.inspect(attachment.name, content)
+        except uploads.NotAllowed:
+            raise UnprocessableError(_("Attach photos (JPEG, PNG, WebP) or PDF files."),
+                                     fields={where: _("%(name)s: not a photo or PDF") % {"name": attachment.name}})
+        files.append(InlineFile(name=inspected.name, content=content))
     return CaseData(
         case_id=payload.case_id, received_at=payload.received_at, title=payload.title, content=payload.content,
         category=payload.category, address=payload.address, caller=payload.caller, phone=payload.phone,

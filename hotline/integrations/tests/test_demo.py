@@ -12,7 +12,7 @@ from hotline.workorders.models import Status
 
 
 @pytest.mark.django_db
-def test_the_demo_city_has_12345_cases_in_every_state(settings):
+def test_the_demo_city_has_12345_cases_in_every_state(settings, catalogue):
     settings.GOV12345_URL = ""
     call_command("seed_demo", accounts=400, bills_months=0, history_days=0)
     assert User.objects.get(username=settings.GOV12345_USER).role == Role.GOV12345

@@ -126,7 +126,10 @@ def test_an_invalid_field_is_named_and_nothing_is_stored(platform_client, city, 
 
 @pytest.mark.parametrize(("attachment", "field"), [
     ({"name": "现场.png", "content_base64": "不是base64!"}, "attachments.1.content_base64"),
-    ({"name": "script.exe", "content_base64": base64.b64encode(b"MZ").decode()}, "attachments.1.name"),
+    ({"name": "script.exe", "content_base64": base64.b64encode(b"MZ").decode()}, "attachments.1.content_base64"),
+    # Typed by the content, not the name: a page named as a photo is refused.
+    ({"name": "现场.jpg", "content_base64": base64.b64encode(b"<html><script>alert(1)</script>").decode()},
+     "attachments.1.content_base64"),
 ])
 def test_an_attachment_that_cannot_be_taken_is_refused_and_nothing_stored(platform_client, city, attachment, field):
     before = snapshot()

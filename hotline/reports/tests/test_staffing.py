@@ -18,6 +18,14 @@ def calls_at(day: date, hh: int, mm: int, n: int, talk: int = 120) -> list[Call]
     return [make_call(start + timedelta(seconds=10 * k), talk=talk) for k in range(n)]
 
 
+@pytest.fixture(autouse=True)
+def _shifts(db):
+    """The default shifts (a transactional test elsewhere may have flushed those of the migration)."""
+    from hotline.shifts.defaults import ensure_default_shifts
+
+    ensure_default_shifts()
+
+
 @pytest.fixture
 def history(db):
     """The four Mondays before DAY: 09:00–09:30 had 4, 8, 0 and 4 calls (average 4) of 120 s, 17:30–18:00 had 2
