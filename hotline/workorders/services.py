@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
+from hotline.customers.text import normalize_phone
 from hotline.org.models import Unit
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders import sla, uploads
@@ -217,6 +218,8 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
     """Receive (受理) an order; with ``unit`` it is dispatched at once (an emergency goes straight out)."""
     require_perm(actor, Perm.ORDER_CREATE)
     title = _required(title, "title", _("Give the order a short title."))
+    # Whoever calls (API, console, 12345, imports): the digits the screen pop matches (１３８… → 138…).
+    contact_phone = normalize_phone(contact_phone) or contact_phone.strip()
     urgency = urgency or subject.default_urgency
     if urgency not in Urgency.values:
         raise ValidationError(_("Unknown urgency."), fields={"urgency": _("Choose an urgency.")})

@@ -95,3 +95,17 @@ def test_healthz_is_ok_when_everything_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
+
+
+def test_manage_py_says_what_to_fix_without_a_traceback(tmp_path):
+    """What the operator types (make run, manage.py …) ends in one sentence, not a stack."""
+    (tmp_path / "a-file").write_text("")
+    folder = tmp_path / "a-file" / "var"
+    env = {**os.environ, "HOTLINE_DATA_DIR": str(folder), "DATABASE_URL": ""}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith(f"Hotline cannot start: Hotline cannot write in its data folder "
+                                          f"(HOTLINE_DATA_DIR) {folder}")

@@ -71,6 +71,16 @@ def test_api_order_contact_phone_is_normalised(client, operator, customer):
     assert WorkOrder.objects.get(number=response.json()["number"]).contact_phone == "13805331234"
 
 
+def test_the_order_service_normalises_the_contact_phone_for_every_caller(operator, customer):
+    """The service itself (12345 cases, imports, the console): not only the API's schema."""
+    from hotline.workorders.models import RequestType, Subject
+    from hotline.workorders.services import order_create
+
+    order = order_create(actor=operator, request_type=RequestType.objects.get(code="repair"),
+                         subject=Subject.objects.get(code="low_pressure"), title="水压低", contact_phone=FULL_WIDTH)
+    assert order.contact_phone == "13805331234"
+
+
 def test_search_at_the_last_code_point_answers(customer, operator, client):
     search_accounts(actor=operator, query="张伟\U0010FFFF")  # no ValueError (chr(0x110000))
     client.force_login(operator)
