@@ -7,7 +7,7 @@ and the live server that the browser tests talk to, run as if it were that hour.
 own clock. CI runs the time-sensitive tests at an evening and a night hour this way (``.ci/run``)."""
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -42,6 +42,27 @@ def pytest_configure(config):
         import time_machine
 
         _clock = time_machine.travel(moment, tick=True)
+        _clock.start()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock(request):
+    """Tests marked ``real_clock`` talk to clocks that ``HOTLINE_TEST_CLOCK`` cannot move (worker processes,
+    the database's own now()): they run on the real clock; the moved clock goes on after them."""
+    global _clock
+    if _clock is None or request.node.get_closest_marker("real_clock") is None:
+        yield
+        return
+    import time
+
+    import time_machine
+
+    moved, began = datetime.now().astimezone(), time.monotonic()
+    _clock.stop()
+    try:
+        yield
+    finally:
+        _clock = time_machine.travel(moved + timedelta(seconds=time.monotonic() - began), tick=True)
         _clock.start()
 
 

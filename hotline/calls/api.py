@@ -6,12 +6,13 @@ from pydantic import Field
 from hotline.calls import selectors, services
 from hotline.calls.models import Call
 from hotline.core.api_types import NOTE_MAX, Code, Moment, Note, PhoneInput
+from hotline.core.audit import audit_read
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Account
 from hotline.customers.selectors import phone_display
 from hotline.customers.text import mask_phone
 from hotline.org.idempotency import IdempotencyKeyHeader, idempotent
-from hotline.org.roles import Perm, require_perm
+from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders.models import RequestType, Subject
 from hotline.workorders.selectors import orders_visible_to
 
@@ -197,8 +198,11 @@ def call_list(request, params: Query[CallListIn]):
         calls = calls.filter(caller_number=normalize_phone(params.number))
     if params.mine:
         calls = calls.filter(operator=request.user)
+    calls = list(calls[:params.limit])
+    if has_perm(request.user, Perm.CUSTOMER_VIEW_CONTACT):  # full numbers shown: who saw them is recorded
+        audit_read(actor=request.user, action="calls.listed", rows=calls, number=params.number or "", via="api")
     return [{**_call_out(c), "caller_number": phone_display(request.user, c.caller_number),
-             "account_no": c.account.account_no if c.account else None} for c in calls[:params.limit]]
+             "account_no": c.account.account_no if c.account else None} for c in calls]
 
 
 class LinkIn(Schema):

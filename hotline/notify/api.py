@@ -8,7 +8,7 @@ from hotline.core.api_types import Line
 from hotline.core.errors import NotFoundError
 from hotline.notify import services
 from hotline.notify.models import Message, MessageTemplate
-from hotline.notify.selectors import masked
+from hotline.notify.selectors import masked, outbox_page
 from hotline.org.roles import Perm, require_perm
 
 router = Router(tags=["notifications"])
@@ -37,7 +37,7 @@ def outbox(request, status: str = "", topic: str = "", limit: int = Query(50, ge
         rows = rows.filter(status=status)
     if topic:
         rows = rows.filter(topic=topic)
-    return [masked(request.user, m) for m in rows[:limit]]
+    return outbox_page(request.user, rows[:limit], via="api")
 
 
 @router.get("/outbox/counts", response=dict[str, int], summary="Messages by status")

@@ -3,6 +3,18 @@
 from hotline.notify.models import Message
 
 
+def outbox_page(actor, rows, *, via: str) -> list[Message]:
+    """A page of the outbox as ``actor`` may read it: recipients masked, or shown in full and the reading
+    recorded (SPEC.md §6)."""
+    from hotline.core.audit import audit_read
+    from hotline.org.roles import Perm, has_perm
+
+    page = list(rows)
+    if has_perm(actor, Perm.CUSTOMER_VIEW_CONTACT):
+        audit_read(actor=actor, action="outbox.listed", rows=page, via=via)
+    return [masked(actor, m) for m in page]
+
+
 def masked(actor, message: Message) -> Message:
     """The message with its recipient shown as the actor may see it (138****1234 without the contact
     permission; the one place that decides is ``customers.selectors.phone_display``). Not saved."""

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from hotline.core.errors import DomainError, PermissionDeniedError
 from hotline.notify import services
 from hotline.notify.models import Channel, Message, MessageStatus, MessageTemplate
-from hotline.notify.selectors import masked
+from hotline.notify.selectors import outbox_page
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders.forms import BootstrapMixin, add_domain_error
 
@@ -25,7 +25,7 @@ def outbox(request):
     if channel in Channel.values:
         rows = rows.filter(channel=channel)
     return render(request, "notify/outbox.html", {
-        "messages_page": [masked(request.user, m) for m in rows[:100]], "counts": services.outbox_counts(), "status": status, "channel": channel,
+        "messages_page": outbox_page(request.user, rows[:100], via="console"), "counts": services.outbox_counts(), "status": status, "channel": channel,
         "statuses": MessageStatus.choices, "channels": Channel.choices,
         "may_manage": has_perm(request.user, Perm.NOTIFY_MANAGE)})
 

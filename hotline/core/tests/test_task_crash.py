@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from hotline.notify.testing import Workers, kill_during, redis_or_skip, shared_database
 
+# Worker processes and the database's now() keep the real time: see the root conftest.
+pytestmark = pytest.mark.real_clock
+
 LEASE = 3  # seconds: the workers' TASK_LEASE_SECONDS
 
 

@@ -20,6 +20,9 @@ from hotline.notify.testing import FakeSmsGateway, Workers, redis_or_skip, share
 
 from .conftest import outgoing
 
+# Worker processes and the database's now() keep the real time: see the root conftest.
+pytestmark = pytest.mark.real_clock
+
 LEASE = 3  # seconds: the workers' TASK_LEASE_SECONDS and OUTBOX_CLAIM_SECONDS
 MARGIN = 4  # seconds: delivery goes on within LEASE + MARGIN of the kill or of the new worker's start
 

@@ -21,6 +21,9 @@ from hotline.reports.period import period_report
 from hotline.reports.tests.conftest import TZ, make_call, make_order, save_orders
 from hotline.workorders.models import WorkOrder
 
+# Worker processes and the database's now() keep the real time: see the root conftest.
+pytestmark = pytest.mark.real_clock
+
 FIRST = date(2025, 11, 3)
 DAYS = 12
 LAST = FIRST + timedelta(days=DAYS - 1)
