@@ -317,7 +317,7 @@ class Workers:
         self.stop()
 
 
-def kill_during(workers: Workers, task, progress, total: int, *, kills: int = 2, lease: float, margin: float = 4,
+def kill_during(workers: Workers, task, progress, total: int, *, kills: int = 2, lease: float, margin: float = 15,
                 timeout: float = 120, rng=None) -> list[int]:
     """Run ``task`` on worker processes; kill the worker ``kills`` times with SIGKILL once ``progress()``
     (how much of ``total`` is done) reaches a random point, start another each time, and check that the work

@@ -24,7 +24,8 @@ from .conftest import outgoing
 pytestmark = pytest.mark.real_clock
 
 LEASE = 3  # seconds: the workers' TASK_LEASE_SECONDS and OUTBOX_CLAIM_SECONDS
-MARGIN = 4  # seconds: delivery goes on within LEASE + MARGIN of the kill or of the new worker's start
+MARGIN = 15  # seconds: delivery goes on within LEASE + MARGIN of the kill or of the new worker's start (a busy CI
+# machine runs another test process beside; the promise is minutes: TASK_LEASE_SECONDS ≤ 120)
 
 
 def redis_queue(n: int) -> str:
