@@ -210,23 +210,14 @@ def _api_request(method: str, path: str, op: dict, doc: dict, values: dict) -> t
 
 
 def _api_table(city) -> dict[str, str]:
-    import time
-
     doc = Client().get("/api/v1/openapi.json").json()
     table = {}
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             url, kwargs = _api_request(method, path, op, doc, city["values"])
-            row = ""
-            began = time.perf_counter()
-            for principal in PRINCIPALS:
-                row += _classify(_request(principal, city, method, url, **kwargs))
-            TIMES[f"{method.upper()} {path}"] = time.perf_counter() - began
-            table[f"{method.upper()} {path}"] = row
+            table[f"{method.upper()} {path}"] = "".join(
+                _classify(_request(principal, city, method, url, **kwargs)) for principal in PRINCIPALS)
     return table
-
-
-TIMES: dict[str, float] = {}
 
 
 # --- the console ---------------------------------------------------------------------------------------
@@ -243,6 +234,13 @@ def _console_patterns(resolver=None, prefix="", namespace=""):
             yield (f"{namespace}:{entry.name}" if namespace else entry.name), route
 
 
+# A console path parameter whose name does not say which object it is: (app or app:name, parameter) → value.
+CONSOLE_VALUES = {("knowledge", "pk"): "article_id", ("shifts", "pk"): "handover_id",
+                  ("shifts:remove", "pk"): "assignment_id", ("shifts:definition", "pk"): "definition_id",
+                  ("outages", "number"): "outage", ("shifts", "code"): "shift",
+                  ("integrations", "message_id"): "case_message_id"}
+
+
 def _console_url(route: str, name: str, values: dict) -> str:
     app = name.split(":")[0]
 
@@ -250,18 +248,7 @@ def _console_url(route: str, name: str, values: dict) -> str:
         key = match.group(2)
         if key == "action":
             return ACTIONS[name]
-        if key == "pk":
-            key = {"knowledge": "article_id", "shifts": "handover_id"}.get(app, key)
-            if name in ("shifts:remove",):
-                key = "assignment_id"
-            if name == "shifts:definition":
-                key = "definition_id"
-        if key == "number" and app == "outages":
-            key = "outage"
-        if key == "code" and app == "shifts":
-            key = "shift"
-        if key == "message_id" and app == "integrations":
-            key = "case_message_id"
+        key = CONSOLE_VALUES.get((name, key)) or CONSOLE_VALUES.get((app, key)) or key
         return str(values[key])
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
@@ -296,21 +283,20 @@ def _compare(kind: str, expected: dict[str, str], seen: dict[str, str]) -> list[
 
 
 def _write(api: dict, console: dict) -> None:
-    header = "".join(p[:1] for p in PRINCIPALS)
-    print(f"\n# {' '.join(PRINCIPALS)}\nAPI = {{")
+    """The table as it stands, in the form of tests/access_matrix.py (to review a change and paste)."""
+    print(f"\n# {' · '.join(PRINCIPALS)}\nAPI: dict[str, str] = {{")
     for key, row in api.items():
         print(f"    {key!r}: {row!r},")
-    print("}\nCONSOLE = {")
+    print("}\n\nCONSOLE: dict[str, str] = {")
     for key, row in console.items():
         print(f"    {key!r}: {row!r},")
-    print("}", header)
+    print("}")
 
 
 def test_every_operation_and_page_answers_each_principal_as_the_table_says(city, db):
     api, console = _api_table(city), _console_table(city)
     if os.environ.get("ACCESS_MATRIX_WRITE"):
         _write(api, console)
-        print(sorted(TIMES.items(), key=lambda kv: -kv[1])[:15])
     problems = _compare("API", API, api) + _compare("console", CONSOLE, console)
     assert not problems, "\n".join(problems)
 

@@ -290,6 +290,17 @@ class Workers:
     def idle(self) -> bool:
         return self.huey.pending_count() == 0
 
+    def wait_until(self, condition, task, limit: float, what: str, *, poll: float = 0.02) -> float:
+        """Queue ``task`` whenever the queue is idle (its periodic runs, sped up) until ``condition()``;
+        the seconds it took. Fails with the workers' logs after ``limit`` seconds."""
+        started = time.monotonic()
+        while not condition():
+            assert time.monotonic() - started < limit, f"{what}: not within {limit} s\n{self.logs()}"
+            if self.idle():
+                self.enqueue(task)
+            time.sleep(poll)
+        return time.monotonic() - started
+
     def logs(self) -> str:
         return "\n".join(f"--- worker {n} (pid {p.pid}, exit {p.poll()}):\n"
                          + (self.directory / f"worker-{n}.log").read_text()[-3000:]
@@ -330,12 +341,7 @@ def kill_during(workers: Workers, task, progress, total: int, *, kills: int = 2,
     rng = rng or random.Random()
 
     def wait_until(condition, limit, what):
-        started = time.monotonic()
-        while not condition():
-            assert time.monotonic() - started < limit, f"{what}: not within {limit} s\n{workers.logs()}"
-            if workers.idle():
-                workers.enqueue(task)
-            time.sleep(0.02)
+        return workers.wait_until(condition, task, limit, what)
 
     points = sorted(rng.sample(range(1, max(kills + 1, total * 2 // 3)), kills))
     worker, killed = workers.start(), []
