@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser.helpers import assert_no_horizontal_overflow
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.clock, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -34,8 +34,12 @@ def week(demo, catalogue):
     consult, repair = RequestType.objects.get(code="consultation"), RequestType.objects.get(code="repair")
     subjects = list(Subject.objects.filter(code__in=["frozen_pipe", "frozen_meter", "low_pressure", "bill_query"]))
     calls = []
+    # From the first moment of the report's seven days (today and the six before) to now: the report counts
+    # every call, and the day a week before tomorrow (staffing's same weekday) is there whole, whatever the hour.
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=6)
+    span = int((now - start).total_seconds())
     for n in range(420):
-        ringing = now - timedelta(seconds=rng.randrange(6 * 86400))
+        ringing = start + timedelta(seconds=rng.randrange(span))
         missed = n % 10 == 0
         calls.append(Call(caller_number="13800000000", ringing_at=ringing, operator=None if missed else operator,
                           answered_at=None if missed else ringing + timedelta(seconds=8),
