@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from config.api import api
+
 from hotline.core import views as core_views
-from hotline.core.api import api
 from hotline.org import views as org_views
 from hotline.workorders.files import attachment_download
 

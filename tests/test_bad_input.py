@@ -18,7 +18,7 @@ ODD_TEXTS = ["张伟\U0010FFFF", "\U0010FFFF", "\U000E0080x", "𠀀𪚥 水表"]
 
 
 def _openapi() -> dict:
-    from hotline.core.api import api
+    from config.api import api
 
     return api.get_openapi_schema()
 

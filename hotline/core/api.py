@@ -1,7 +1,10 @@
-"""The JSON API at /api/v1/: session auth for the console, bearer tokens for external systems, errors as
-``{code, message, fields}``."""
+"""What every part of the JSON API at /api/v1/ shares: bearer-token auth for external systems and errors as
+``{code, message, fields}``. The API itself is assembled at the top, in ``config/api.py``: core imports no app
+(the token check is the one ``hotline.org`` registers when it is ready)."""
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError as DatabaseInterfaceError
@@ -11,37 +14,40 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
 
 from hotline.core.errors import DomainError, ErrorCode, PayloadTooLargeError, UnavailableError
 
 log = logging.getLogger(__name__)
 
 
+_token_checks: list[Callable[[str], Any]] = []
+
+
+def register_token_check(check: Callable[[str], Any]) -> None:
+    """``check(token)`` answers the user a bearer token acts as, or None (``hotline.org`` owns the tokens)."""
+    if check not in _token_checks:
+        _token_checks.append(check)
+
+
 class TokenAuth(HttpBearer):
     openapi_description = "API token of an external system (created by an administrator): `Authorization: Bearer hl_…`"
 
     def authenticate(self, request, token):
-        from hotline.org.services import api_token_authenticate
-
-        user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        for check in _token_checks:  # none registered: no token is accepted
+            user = check(token)
+            if user is not None:
+                request.user = user
+                return user
+        return None
 
 
 def _error(api, request, status: int, code: str, message, fields=None):
     return api.create_response(request, {"code": code, "message": str(message), "fields": fields or {}}, status=status)
 
 
-def build_api() -> NinjaAPI:
-    api = NinjaAPI(
-        title="Hotline API",
-        version="1",
-        description="Water-utility service hotline and work orders. Errors: `{code, message, fields}`.",
-        auth=[TokenAuth(), django_auth],
-        urls_namespace="api",
-    )
+def install_error_handlers(api: NinjaAPI) -> NinjaAPI:
+    """Every error of ``api`` as ``{code, message, fields}`` with its status."""
 
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
@@ -88,32 +94,4 @@ def build_api() -> NinjaAPI:
         code = ErrorCode.VALIDATION if exc.status_code in (400, 422) else "http_error"
         return _error(api, request, exc.status_code, code, exc.message)
 
-    from hotline.calls.api import router as calls_router
-    from hotline.calls.cti_api import router as cti_router
-    from hotline.customers.api import router as customers_router
-    from hotline.integrations.api import router as integrations_router
-    from hotline.knowledge.api import router as knowledge_router
-    from hotline.notify.api import router as notify_router
-    from hotline.org.api import router as org_router
-    from hotline.outages.api import public_router
-    from hotline.outages.api import router as outages_router
-    from hotline.reports.api import router as reports_router
-    from hotline.shifts.api import router as shifts_router
-    from hotline.workorders.api import router as workorders_router
-
-    api.add_router("/", org_router)
-    api.add_router("/", customers_router)
-    api.add_router("/", calls_router)
-    api.add_router("/", cti_router)
-    api.add_router("/", workorders_router)
-    api.add_router("/", outages_router)
-    api.add_router("/", notify_router)
-    api.add_router("/", integrations_router)
-    api.add_router("/", shifts_router)
-    api.add_router("/", knowledge_router)
-    api.add_router("/", reports_router)
-    api.add_router("/", public_router, auth=None)
     return api
-
-
-api = build_api()

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer, django_auth
 from pydantic import Field
 
+from hotline.core.api import TokenAuth
 from hotline.core.errors import NotFoundError
 from hotline.core.signing import SignatureAuth
 from hotline.integrations.gov12345 import adapter, selectors, services
@@ -41,8 +42,6 @@ class _Platform:
 
 @cache
 def _token_auth():
-    from hotline.core.api import TokenAuth  # lazily: core.api imports this module while it builds the API
-
     return TokenAuth()
 
 

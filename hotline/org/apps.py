@@ -11,9 +11,12 @@ class OrgConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from hotline.calls.cti import forget_agents
+        from hotline.core.api import register_token_check
         from hotline.core.signing import forget_system_users
         from hotline.org.models import ApiToken, User
-        from hotline.org.services import forget_checked_tokens
+        from hotline.org.services import api_token_authenticate, forget_checked_tokens
+
+        register_token_check(api_token_authenticate)
 
         for model in (ApiToken, User):
             post_save.connect(forget_checked_tokens, sender=model, dispatch_uid=f"tokens-{model.__name__}-save")
