@@ -5,7 +5,6 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from config.api import api
-
 from hotline.core import views as core_views
 from hotline.org import views as org_views
 from hotline.workorders.files import attachment_download
