@@ -16,7 +16,7 @@ from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeni
 from hotline.customers.text import normalize_phone
 from hotline.org.models import Unit
 from hotline.org.roles import Perm, has_perm, require_perm
-from hotline.workorders import sla, uploads
+from hotline.workorders import events, sla, uploads
 from hotline.workorders.models import (
     Alert,
     AlertLevel,
@@ -34,12 +34,9 @@ from hotline.workorders.models import (
 )
 from hotline.workorders.numbers import next_order_number
 from hotline.workorders.scope import acts_for_unit
+from hotline.workorders.uploads import MAX_ATTACHMENT_BYTES
 
 S = Status
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-# The extensions of the types an attachment may have (JPEG, PNG, WebP photos; PDF). The type itself is
-# decided by the content (uploads.py), never by the name; HEIC is not taken: it cannot be decoded here.
-ATTACHMENT_TYPES = {ext for exts in uploads.EXTENSIONS.values() for ext in exts}
 
 
 @dataclass(frozen=True)
@@ -136,11 +133,9 @@ def _transition(name: str, *, actor, order: WorkOrder, version: int | None, kind
         )
         if after:
             after(locked, event)
-        if locked.source == Source.GOV_12345:
-            # What the platform must hear of (sign-for, extension, the reply) goes to its outbox here.
-            from hotline.integrations.gov12345.services import order_event_upstream
-
-            order_event_upstream(order=locked, event=event)
+        # Announced in the same transaction: a subscriber's outbox message (the 12345 platform's sign-for,
+        # extension, reply) commits with the change, and a subscriber may refuse the step (events.py).
+        events.publish(order=locked, event=event)
     order.__dict__.update(locked.__dict__)
     return locked
 

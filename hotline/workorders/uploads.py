@@ -25,6 +25,11 @@ INLINE_TYPES = frozenset(mime for mime, _ in IMAGE_FORMATS.values())
 ALLOWED_TYPES = INLINE_TYPES | {PDF_TYPE}
 EXTENSIONS = {mime: exts for mime, exts in IMAGE_FORMATS.values()} | {PDF_TYPE: PDF_EXTENSIONS}
 UNKNOWN_TYPE = "application/octet-stream"
+# At most this many bytes per attachment (the console's, the API's, a 12345 case's).
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# The extensions of the types an attachment may have (JPEG, PNG, WebP photos; PDF). The type itself is
+# decided by the content, never by the name; HEIC is not taken: it cannot be decoded here.
+ATTACHMENT_TYPES = {ext for exts in EXTENSIONS.values() for ext in exts}
 
 # A photo is decoded in full on upload (a truncated or corrupt one is refused): at most this many
 # pixels (50 MP: more than a phone camera's default photo; a JPEG is decoded at 1/8 scale anyway).

@@ -241,7 +241,7 @@ def case_data(payload: CaseIn) -> CaseData:
     """The validated payload in our fields; attachments decoded. Raises 413 for a file over 10 MB and
     422 for one that is not base64 or not an allowed type — before anything is stored."""
     from hotline.workorders import uploads
-    from hotline.workorders.services import MAX_ATTACHMENT_BYTES
+    from hotline.workorders.uploads import MAX_ATTACHMENT_BYTES
 
     links, files = [], []
     for n, attachment in enumerate(payload.attachments):

@@ -208,8 +208,11 @@ def _check_extension(*, until: datetime | None, due: datetime | None) -> None:
 
 
 def order_event_upstream(*, order: WorkOrder, event: WorkOrderEvent) -> None:
-    """Called by every transition of a 12345 order, inside its transaction: write what the platform
-    must hear, or refuse (and so roll back) a step the platform's rules do not allow."""
+    """Subscribed to the work orders' events (apps.py): called by every transition, inside its transaction.
+    For a 12345 order, write what the platform must hear, or refuse (and so roll back) a step the
+    platform's rules do not allow."""
+    if order.source != Source.GOV_12345:
+        return
     case = Case.objects.filter(order_id=order.pk).first()
     if case is None:
         return
