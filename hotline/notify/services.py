@@ -152,6 +152,7 @@ def enqueue(**kwargs) -> int:
 
 
 _last_kick = 0.0
+DELIVER_NOW_JOB = "outbox.deliver_now"  # tasks.deliver_outbox_now
 
 
 def _kick() -> None:
@@ -159,19 +160,14 @@ def _kick() -> None:
     a second later (a busy second's messages go together; a delivery runs until nothing is due)."""
     import time
 
-    from hotline.notify.tasks import deliver_outbox_now
+    from hotline.core import queue
 
     global _last_kick
     if time.monotonic() - _last_kick < 1.0:
         return
     _last_kick = time.monotonic()
     try:
-        from huey.contrib.djhuey import HUEY
-
-        if HUEY.immediate:  # QUEUE_IMMEDIATE (tests, debugging): tasks run inline, a delay would never come
-            deliver_outbox_now()
-        else:
-            deliver_outbox_now.schedule(delay=1)
+        queue.later(DELIVER_NOW_JOB, delay=1)  # with QUEUE_IMMEDIATE (tests, debugging): inline, now
     except Exception:  # the queue is down: the periodic task delivers within a minute
         import logging
 

@@ -1,8 +1,9 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from hotline.core import queue
 from hotline.core.leases import lease
-from hotline.notify.services import deliver_due
+from hotline.notify.services import DELIVER_NOW_JOB, deliver_due
 
 # Lock: the lease "outbox" (hotline.core.leases), renewed between messages. One delivery at a time keeps
 # the other worker threads free for the sweeps and the gateway's rate as configured. Correctness does not
@@ -17,6 +18,7 @@ def deliver_outbox() -> dict | None:
     return _deliver()
 
 
+@queue.job(DELIVER_NOW_JOB)
 @db_task(retries=0)
 def deliver_outbox_now() -> dict | None:
     """Queued when a transaction that wrote messages commits: send them now, not within a minute.

@@ -323,7 +323,7 @@ class SlaRule(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from hotline.workorders.sla import parse_limit
+        from hotline.workorders.limits import parse_limit
 
         errors = {}
         for name in ("dispatch_limit", "accept_limit", "onsite_limit", "resolve_limit"):

@@ -5,8 +5,6 @@ A limit is written ``<n><unit>``: ``m``/``h``/``d`` are calendar minutes, hours 
 8 h by default). Working time runs only inside ``settings.WORKING_HOURS`` on working days: Monday to
 Friday, except holidays, plus weekend days marked as worked (调休) in the ``Holiday`` table."""
 
-import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -14,28 +12,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|h|d|wh|wd)\s*$")
+from hotline.workorders.limits import LIMIT, Limit, parse_limit  # noqa: F401  (sla.parse_limit, sla.LIMIT)
+
 CALENDAR_MINUTES = {"m": 1, "h": 60, "d": 1440}
-
-
-@dataclass(frozen=True)
-class Limit:
-    amount: float
-    unit: str
-
-    @property
-    def working(self) -> bool:
-        return self.unit in {"wh", "wd"}
-
-
-def parse_limit(text: str) -> Limit | None:
-    """``"30m"`` → Limit(30, "m"); blank → None; anything else raises ValueError."""
-    if not text or not text.strip():
-        return None
-    match = LIMIT.match(text.lower())
-    if not match:
-        raise ValueError(f"“{text}” is not a duration: use e.g. 30m, 4h, 2d, 1wh or 3wd.")
-    return Limit(float(match[1]), match[2])
 
 
 def _periods(spec: str) -> list[tuple[time, time]]:

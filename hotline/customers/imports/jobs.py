@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.core import queue
 from hotline.core.audit import audit
 from hotline.core.errors import DomainError, ValidationError
 from hotline.customers.imports import accounts, bills
@@ -23,6 +24,7 @@ IMPORTERS = {
     ImportKind.BILLS: (bills.BillImporter, bills.COLUMNS, bills.REQUIRED),
 }
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+RUN_IMPORT_JOB = "customers.run_import"  # tasks.run_import
 # After a big import the planner's statistics are stale (or missing on a new database), and the
 # PostgreSQL planner then picks parallel scans for 20-row lookups: refresh them.
 ANALYZE_AFTER_ROWS = 10000
@@ -43,7 +45,8 @@ def refresh_statistics() -> None:
 
 
 def import_job_create(*, actor, upload: UploadedFile, kind: str = ImportKind.ACCOUNTS) -> ImportJob:
-    """Store an uploaded file and queue its import; the worker runs it (``tasks.run_import``)."""
+    """Store an uploaded file and queue its import; the worker runs it (``tasks.run_import``, the job
+    ``RUN_IMPORT_JOB``)."""
     require_perm(actor, Perm.CUSTOMER_IMPORT)
     if kind not in IMPORTERS:
         raise ValidationError(_("Unknown import kind."), fields={"kind": _("Choose accounts or bills.")})
@@ -52,14 +55,12 @@ def import_job_create(*, actor, upload: UploadedFile, kind: str = ImportKind.ACC
     file_format(upload.name)  # refuses other types before anything is stored
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(_("The file is larger than 512 MB."), fields={"file": _("File too large.")})
-    from hotline.customers.tasks import run_import
-
     with transaction.atomic():
         job = ImportJob(kind=kind, original_name=upload.name[:200], created_by=actor)
         job.file.save(Path(upload.name).name, upload, save=False)
         job.save()
         audit(actor=actor, action="import.queued", target=job, file=job.original_name, kind=kind)
-        transaction.on_commit(lambda: run_import(job.pk))
+        transaction.on_commit(lambda: queue.later(RUN_IMPORT_JOB, job.pk))
     return job
 
 
