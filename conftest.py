@@ -183,9 +183,9 @@ def _fresh_reference_data():
     """Each test starts from the reference data of its own database state (tests roll back without
     the signals that would drop the per-process snapshot)."""
     from hotline.calls.cti import forget_agents
-    from hotline.core.signing import forget_system_users
     from hotline.notify.services import forget_templates
     from hotline.org.services import forget_checked_tokens
+    from hotline.org.signing import forget_system_users
     from hotline.reports.board import forget_cached as forget_board
     from hotline.workorders import reference
 

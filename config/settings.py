@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "hotline.shifts",
     "hotline.knowledge",
     "hotline.reports",
+    "hotline.demo",  # seed_demo, serve (make run)
 ]
 
 MIDDLEWARE = [
@@ -136,7 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "hotline.core.context_processors.console",
+                "config.context_processors.console",
             ],
         },
     },

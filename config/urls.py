@@ -6,11 +6,12 @@ from django.views.i18n import set_language
 
 from config.api import api
 from hotline.core import views as core_views
+from hotline.customers import views as customers_views
 from hotline.org import views as org_views
 from hotline.workorders.files import attachment_download
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", customers_views.home, name="home"),
     path("healthz", core_views.health, name="health"),
     path("login/", org_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

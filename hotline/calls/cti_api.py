@@ -9,7 +9,7 @@ from pydantic import Field
 from hotline.calls import cti, kpis
 from hotline.core.api import TokenAuth
 from hotline.core.api_types import Moment
-from hotline.core.signing import SignatureAuth
+from hotline.org.signing import SignatureAuth
 
 router = Router(tags=["CTI"])
 

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from hotline.core.text import normalize_phone
+
 EARLIEST, LATEST = 2000, 2100
 
 
@@ -50,10 +52,8 @@ Code = Annotated[str, Field(max_length=CODE_MAX)]
 
 
 def _phone(value: str) -> str:
-    from hotline.customers.text import normalize_phone
-
     return normalize_phone(value)
 
 
-# A phone number as typed (１３８ 0000-1111, +86 …) → ASCII digits (customers.text.normalize_phone).
+# A phone number as typed (１３８ 0000-1111, +86 …) → ASCII digits (core.text.normalize_phone).
 PhoneInput = Annotated[str, Field(max_length=PHONE_INPUT_MAX), AfterValidator(_phone)]

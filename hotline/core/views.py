@@ -3,15 +3,8 @@ import logging
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
-
-from hotline.customers.selectors import area_summary
 
 log = logging.getLogger(__name__)
-
-
-def home(request):
-    return render(request, "core/home.html", {"summary": area_summary()})
 
 
 @login_not_required

@@ -1,10 +1,11 @@
 """Search keys computed when an account is written: pinyin initials, given name, phone forms."""
 
 import re
-import unicodedata
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+
+from hotline.core.text import NON_DIGITS, ascii_digits, normalize_phone  # noqa: F401  (customers.text.normalize_phone)
 
 # Surnames whose first reading is wrong by default (单 shan, 曾 zeng, 解 xie, 仇 qiu, 查 zha, 区 ou…).
 SURNAME_INITIALS = {
@@ -15,7 +16,6 @@ COMPOUND_SURNAMES = frozenset(
     ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "西门", "南宫", "独孤", "轩辕", "万俟"]
 )
 CJK = re.compile(r"[\u3400-\u9fff]")
-NON_DIGITS = re.compile(r"\D")
 
 
 @lru_cache(maxsize=20000)
@@ -40,28 +40,6 @@ def given_name(name: str) -> str:
     if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
         return name[2:]
     return name[1:] if len(name) >= 2 else ""
-
-
-def ascii_digits(raw: str) -> str:
-    """Text with every decimal digit as ASCII: NFKC first (full-width １３８ from Chinese input methods,
-    circled and other compatibility forms), then the digits of other scripts (٣, ३ …)."""
-    text = unicodedata.normalize("NFKC", raw or "")
-    if text.isascii():
-        return text
-    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.decimal(ch, None) is not None
-                   else ch for ch in text)
-
-
-def normalize_phone(raw: str) -> str:
-    """The one normaliser of phone (and other number) input: ASCII digits only, whatever digits were
-    typed (full-width, other scripts); a leading +86 / 0086 country code is dropped. Every entry
-    point — call logging, CTI events, orders' contact phone, search, imports, 12345 cases — uses it."""
-    digits = NON_DIGITS.sub("", ascii_digits(raw))
-    if digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
 
 
 def format_phone(number: str) -> str:

@@ -10,6 +10,11 @@ from hotline.customers.search import search_accounts
 from hotline.org.roles import Perm, require_perm
 
 
+def home(request):
+    """The console's home page: the customer search box and the area's counts."""
+    return render(request, "core/home.html", {"summary": selectors.area_summary()})
+
+
 def search(request):
     """The console's search box: a full page, or just the results for htmx as the user types."""
     require_perm(request.user, Perm.CUSTOMER_VIEW)

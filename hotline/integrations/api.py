@@ -12,12 +12,12 @@ from pydantic import Field
 
 from hotline.core.api import TokenAuth
 from hotline.core.errors import NotFoundError
-from hotline.core.signing import SignatureAuth
 from hotline.integrations.gov12345 import adapter, selectors, services
 from hotline.integrations.gov12345.adapter import CaseIn, UrgeIn
 from hotline.integrations.models import ReturnReason
 from hotline.notify.models import Message
 from hotline.org.roles import Perm, has_perm
+from hotline.org.signing import SignatureAuth
 
 router = Router(tags=["12345 platform"])
 

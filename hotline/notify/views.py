@@ -8,11 +8,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hotline.core.errors import DomainError, PermissionDeniedError
+from hotline.core.forms import BootstrapMixin, add_domain_error
 from hotline.notify import services
 from hotline.notify.models import Channel, Message, MessageStatus, MessageTemplate
 from hotline.notify.selectors import outbox_page
 from hotline.org.roles import Perm, has_perm, require_perm
-from hotline.workorders.forms import BootstrapMixin, add_domain_error
 
 
 def outbox(request):

@@ -102,7 +102,7 @@ class ApiToken(models.Model):
 
 
 class SeenSignature(models.Model):
-    """A signed request's signature, once accepted (``core.signing``): a second request with it is a
+    """A signed request's signature, once accepted (``org.signing``): a second request with it is a
     replay and is refused. Kept a little longer than the timestamp window, then pruned."""
 
     signature = models.CharField(max_length=64, primary_key=True)

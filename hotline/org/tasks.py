@@ -1,8 +1,8 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from hotline.core.signing import forget_old_signatures
 from hotline.org import idempotency, throttle
+from hotline.org.signing import forget_old_signatures
 
 
 @db_periodic_task(crontab(minute="17"))

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.api_types import NOTE_MAX
+from hotline.core.forms import BootstrapMixin, add_domain_error  # noqa: F401  (re-exported for the apps' forms)
 from hotline.org.models import Unit, UnitKind
 from hotline.workorders.models import (
     CalibrationOutcome,
@@ -17,39 +18,6 @@ from hotline.workorders.models import (
 
 # Units that receive orders (the company, the hotline and the marketing centre do not).
 NOT_DISPATCHED_TO = (UnitKind.COMPANY, UnitKind.HOTLINE_CENTRE, UnitKind.MARKETING_CENTRE)
-
-
-class BootstrapMixin:
-    """Bootstrap classes on every widget, and ``is-invalid`` on the fields with errors."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.HiddenInput):
-                continue
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxInput | forms.CheckboxSelectMultiple):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-
-def add_domain_error(form: forms.Form, exc) -> None:
-    """Show a service's DomainError on the form: the message on top, the field hints at the fields."""
-    form.add_error(None, str(exc.message))
-    for name, hint in exc.fields.items():
-        if name in form.fields and name not in form.errors:
-            form.add_error(name, hint)
 
 
 # --- choices ----------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from hotline.core.signing import MAX_SKEW_SECONDS, remember, sign, sign_request, signed_headers
+from hotline.core.signing import MAX_SKEW_SECONDS, sign, sign_request, signed_headers
 from hotline.core.testing import postgres_only, run_in_threads
 from hotline.integrations.models import CaseUrge
 from hotline.org.models import SeenSignature
+from hotline.org.signing import remember
 from hotline.org.tasks import purge_seen_signatures
 from hotline.workorders.models import EventKind
 

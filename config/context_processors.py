@@ -1,3 +1,6 @@
+"""The console's base layout: what its menu shows (permissions, and the counts of current outages and
+missed calls). Here, at the top, because it reads several apps."""
+
 from hotline.org.roles import Perm, user_perms
 
 
