@@ -357,6 +357,12 @@ WORKING_HOURS = os.environ.get("WORKING_HOURS", "08:30-12:00,13:00-17:30")
 SLA_REMINDER_SHARE = float(os.environ.get("SLA_REMINDER_SHARE", "0.2"))
 # Escalation to the unit head after this many working days overdue.
 SLA_ESCALATE_AFTER_WORKING_DAYS = int(os.environ.get("SLA_ESCALATE_AFTER_WORKING_DAYS", "5"))
+# The callback (回访): due this long after resolution (SPEC.md §4: 1 working day); a customer not
+# reached is tried CALLBACK_TRIES times in all, spread evenly over CALLBACK_RETRY_SPAN, and the order is
+# then closed as not reached (未联系上).
+CALLBACK_LIMIT = os.environ.get("CALLBACK_LIMIT", "1wd")
+CALLBACK_TRIES = int(os.environ.get("CALLBACK_TRIES", "3"))
+CALLBACK_RETRY_SPAN = os.environ.get("CALLBACK_RETRY_SPAN", "2wd")
 # How long a process trusts a checked API token (a revocation is seen at once by the process that
 # made it, by the others within this many seconds).
 API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "10"))

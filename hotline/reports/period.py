@@ -25,9 +25,12 @@ What is counted — the same definitions on the page, in the export and in the A
     dispatches = returns + orders now with a unit. Per unit: the returns by that unit (the unit the
     order was returned from) ÷ (its returns + the orders it has now).
   - 重办率 reopen rate = orders reopened after an unsatisfied callback ÷ orders resolved at least once.
-  - 回访率 callback rate = orders called back ÷ orders resolved at least once.
+  - 回访率 callback rate = orders called back ÷ orders resolved at least once. Called back means the
+    customer was reached and gave their opinion; an order whose callback ended without it (not reached
+    after the last try of the retry plan, a wrong number, or refused) is counted apart: it is resolved
+    but not called back.
   - 满意率 satisfaction rate = orders whose latest callback found the customer satisfied or basically
-    satisfied ÷ orders called back.
+    satisfied ÷ orders called back (the customers reached; those not reached or refusing are not in it).
 
   Per unit, an order counts for the unit that has it now (the last one it was dispatched to); orders
   never dispatched are "not dispatched".
@@ -82,10 +85,12 @@ DEFINITIONS = [
     ("reopen_rate", gettext_lazy("Reopen rate (重办率)"), gettext_lazy(
         "Orders reopened after an unsatisfied callback ÷ orders resolved at least once.")),
     ("callback_rate", gettext_lazy("Callback rate (回访率)"), gettext_lazy(
-        "Orders called back ÷ orders resolved at least once.")),
+        "Orders called back (the customer reached and giving an opinion) ÷ orders resolved at least once. An "
+        "order whose callback ended without reaching the customer (not reached after the last try, wrong number, "
+        "refused) counts apart: resolved, not called back.")),
     ("satisfaction_rate", gettext_lazy("Satisfaction rate (满意率)"), gettext_lazy(
         "Orders whose latest callback found the customer satisfied or basically satisfied ÷ orders called "
-        "back.")),
+        "back (customers not reached or refusing are not counted).")),
     ("time", gettext_lazy("Days, hours and shifts"), gettext_lazy(
         "Local time. Shifts are those of the shift plan (by default day 08:15–17:30, night 17:30–08:15), each "
         "belonging to the day it began: calls early on the first day may be in a shift of the day before.")),

@@ -57,7 +57,13 @@ class OrderOut(Schema):
     resolve_due: datetime | None
     is_overdue: bool
     urge_level: int
-    satisfaction: str
+    satisfaction: str = Field(description="satisfied | basic | unsatisfied (the customer reached), refused | "
+                                          "not_reached (the callback ended without their opinion), or empty")
+    callback_due: datetime | None = Field(description="回访 deadline: 1 working day after the resolution")
+    callback_overdue: bool
+    callback_tries: int = Field(description="Callback tries that did not reach the customer")
+    callback_last_try: str = Field(description="no_answer | refused | wrong_number, or empty")
+    callback_next_at: datetime | None = Field(description="When the next try is due (the retry plan)")
     version: int = Field(description="Send it back with a transition: a stale version answers 409 conflict")
 
 
@@ -115,6 +121,16 @@ class OrderListIn(Schema):
                                             "filters; each count stops at 1000 (meaning 1000 or more)")
 
 
+class CallbackListIn(Schema):
+    unit: int | None = None
+    subject: int | None = Field(None, description="A subject or a subject group")
+    source: str = Field("", description="call | 12345 | internal | web")
+    age: str = Field("", description="Time since the resolution: today | 1d (1–3 days) | 3d (3–7) | 7d (over 7)")
+    overdue: bool = Field(False, description="Only those past their callback deadline")
+    limit: int = Field(100, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=100000)
+
+
 class CalibrationIn(Schema):
     meter_no: Line(30)
     reading: Decimal | None = None
@@ -161,7 +177,9 @@ class DecisionIn(VersionIn):
 
 
 class CallbackIn(VersionIn):
-    satisfaction: Code
+    satisfaction: Code | None = Field(None, description="The customer reached: satisfied | basic | unsatisfied")
+    outcome: Code | None = Field(None, description="A try that did not reach the customer: no_answer (tried "
+                                                   "again by the retry plan) | refused | wrong_number")
 
 
 class CancelIn(Schema):
@@ -197,7 +215,8 @@ def _order_out(actor, order: WorkOrder) -> dict:
         "unit": {"id": order.unit.pk, "name": order.unit.name} if order.unit_id else None,
         **{name: getattr(order, name) for name in (
             "created_at", "dispatched_at", "accepted_at", "resolved_at", "dispatch_due", "accept_due",
-            "onsite_due", "resolve_due", "is_overdue", "urge_level", "satisfaction", "version")},
+            "onsite_due", "resolve_due", "is_overdue", "urge_level", "satisfaction", "version", "callback_due",
+            "callback_overdue", "callback_tries", "callback_last_try", "callback_next_at")},
     }
 
 
@@ -298,8 +317,11 @@ def order_queue(request):
 
 
 @router.get("/orders/callbacks", response=list[OrderOut], summary="Resolved orders waiting for a callback")
-def order_callbacks(request):
-    return [_order_out(request.user, o) for o in selectors.callbacks_due(actor=request.user)]
+def order_callbacks(request, params: Query[CallbackListIn]):
+    """The next try due first; filters and paging as on the console's callbacks list."""
+    flt = selectors.CallbackFilter.from_params(params.dict())
+    return [_order_out(request.user, o)
+            for o in selectors.callbacks_due(actor=request.user, flt=flt, limit=params.limit, offset=params.offset)]
 
 
 @router.get("/orders/{number}", response=OrderDetailOut, summary="Order detail with timeline")
@@ -368,8 +390,17 @@ def order_resolve(request, number: str, result: Form[Note], version: Form[int | 
 
 @router.post("/orders/{number}/callback", response=OrderDetailOut, summary="回访: record the callback")
 def order_callback(request, number: str, payload: CallbackIn):
-    services.order_callback(actor=request.user, order=_visible(request.user, number),
-                            satisfaction=payload.satisfaction, note=payload.note, version=payload.version)
+    """Either ``satisfaction`` (the customer was reached) or ``outcome`` (a try that was not)."""
+    require_perm(request.user, Perm.ORDER_CALLBACK)
+    if bool(payload.satisfaction) == bool(payload.outcome):
+        raise ValidationError(fields={"satisfaction": "Give either satisfaction or outcome."})
+    order = _visible(request.user, number)
+    if payload.outcome:
+        services.order_callback_try(actor=request.user, order=order, outcome=payload.outcome, note=payload.note,
+                                    version=payload.version)
+    else:
+        services.order_callback(actor=request.user, order=order, satisfaction=payload.satisfaction,
+                                note=payload.note, version=payload.version)
     return _detail(request, number)
 
 

@@ -8,7 +8,9 @@ from hotline.core.api_types import NOTE_MAX
 from hotline.core.forms import BootstrapMixin, add_domain_error  # noqa: F401  (re-exported for the apps' forms)
 from hotline.org.models import Unit, UnitKind
 from hotline.workorders.models import (
+    REACHED,
     CalibrationOutcome,
+    CallbackTry,
     ReturnReason,
     Satisfaction,
     Status,
@@ -182,9 +184,33 @@ class ResolveForm(ActionForm):
         return data
 
 
+# What a callback call found: the customer's opinion, or a try that did not reach it.
+CALLBACK_OUTCOMES = [*((s.value, s.label) for s in REACHED), *CallbackTry.choices]
+
+
 class CallbackForm(ActionForm):
-    satisfaction = forms.ChoiceField(label=_("Satisfaction"), widget=forms.RadioSelect, choices=Satisfaction.choices)
+    satisfaction = forms.ChoiceField(label=_("Callback outcome"), widget=forms.RadioSelect, choices=CALLBACK_OUTCOMES)
     note = _note(_("What the customer said"))
+
+
+class CallbackFilterForm(BootstrapMixin, forms.Form):
+    """The callbacks list's filters (selectors.CallbackFilter)."""
+
+    unit = forms.ChoiceField(label=_("Unit"), required=False)
+    subject = forms.ChoiceField(label=_("Subject"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    age = forms.ChoiceField(label=_("Resolved"), required=False, choices=[
+        ("", _("Any time")), ("today", _("Within a day")), ("1d", _("1–3 days ago")), ("3d", _("3–7 days ago")),
+        ("7d", _("Over 7 days ago"))])
+    overdue = forms.BooleanField(label=_("Callback overdue"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from hotline.workorders.models import Source
+
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("Any unit")), *unit_choices()]
+        self.fields["subject"].choices = [("", _("Any subject")), *subject_choices(with_groups=True)]
+        self.fields["source"].choices = [("", _("Any source")), *Source.choices]
 
 
 class CloseForm(ActionForm):

@@ -88,6 +88,21 @@ class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", _("Satisfied (满意)")
     BASIC = "basic", _("Basically satisfied (基本满意)")
     UNSATISFIED = "unsatisfied", _("Unsatisfied (不满意)")
+    # A callback that did not reach the customer's opinion: counted apart from the reached ones (the
+    # reports' 回访率 and 满意率 count only these three above; see reports.period).
+    REFUSED = "refused", _("Refused the callback (拒绝回访)")
+    NOT_REACHED = "not_reached", _("Not reached (未联系上)")
+
+
+# What a callback call can find: the customer's opinion (one of the reached Satisfaction values), or
+# one of these failed tries.
+REACHED = (Satisfaction.SATISFIED, Satisfaction.BASIC, Satisfaction.UNSATISFIED)
+
+
+class CallbackTry(models.TextChoices):
+    NO_ANSWER = "no_answer", _("No answer (未接通)")
+    REFUSED = "refused", _("Refused (拒绝回访)")
+    WRONG_NUMBER = "wrong_number", _("Wrong number (号码错误)")
 
 
 class WorkOrder(models.Model):
@@ -146,6 +161,15 @@ class WorkOrder(models.Model):
     extension_reason = models.CharField(_("extension reason"), max_length=200, blank=True)
     extensions_granted = models.PositiveSmallIntegerField(default=0)
 
+    # The callback (回访): due one working day after resolution (settings.CALLBACK_LIMIT); tries that did
+    # not reach the customer, the last one's outcome, and when the next try is due (the retry plan).
+    callback_due = models.DateTimeField(_("call back by"), null=True, blank=True)
+    callback_overdue = models.BooleanField(_("callback overdue"), default=False)
+    callback_tries = models.PositiveSmallIntegerField(_("callback tries"), default=0)
+    callback_last_try = models.CharField(_("last callback try"), max_length=16, choices=CallbackTry.choices,
+                                         blank=True)
+    callback_next_at = models.DateTimeField(_("next callback try"), null=True, blank=True)
+
     result = models.TextField(_("result"), blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
@@ -203,6 +227,7 @@ class EventKind(models.TextChoices):
     EXTENSION_DENIED = "extension_denied", _("Extension denied")
     RESOLVED = "resolved", _("Resolved")
     CALLBACK = "callback", _("Called back")
+    CALLBACK_TRY = "callback_try", _("Callback try")
     REOPENED = "reopened", _("Reopened")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")

@@ -163,12 +163,77 @@ def unit_queue(*, actor, limit: int = 100) -> list[WorkOrder]:
     return rows
 
 
-def callbacks_due(*, actor, limit: int = 100) -> list[WorkOrder]:
-    """Resolved orders waiting for the hotline's callback, oldest first."""
-    return list(
-        orders_visible_to(actor).filter(status=Status.RESOLVED).select_related("subject", "unit")
-        .order_by("resolved_at")[:limit]
-    )
+# The age bands of the callbacks list: time since the resolution, in days (from, to).
+CALLBACK_AGES = {"today": (0, 1), "1d": (1, 3), "3d": (3, 7), "7d": (7, None)}
+
+
+@dataclass
+class CallbackFilter:
+    """The callbacks list's filters: the unit that resolved it, subject (or its group), source, age since
+    the resolution (CALLBACK_AGES), and only those past their callback deadline."""
+
+    unit: int | None = None
+    subject: int | None = None
+    source: str = ""
+    age: str = ""
+    overdue: bool = False
+
+    @classmethod
+    def from_params(cls, params) -> "CallbackFilter":
+        from hotline.workorders.models import Source
+
+        raw = {f.name: "" if params.get(f.name) in (None, False) else str(params.get(f.name)).strip()
+               for f in fields(cls)}
+        errors = {}
+        flt = cls(source=raw["source"], age=raw["age"], overdue=raw["overdue"].lower() in {"1", "true", "on", "yes"})
+        if flt.source and flt.source not in Source.values:
+            errors["source"] = _("Unknown source.")
+        if flt.age and flt.age not in CALLBACK_AGES:
+            errors["age"] = _("Not a valid choice.")
+        for name in ("unit", "subject"):
+            if raw[name]:
+                if raw[name].isdigit():
+                    setattr(flt, name, int(raw[name]))
+                else:
+                    errors[name] = _("Not a valid choice.")
+        if errors:
+            raise ValidationError(_("Check the filters."), fields=errors)
+        return flt
+
+    def apply(self, queryset: QuerySet[WorkOrder], now: datetime) -> QuerySet[WorkOrder]:
+        if self.unit:
+            queryset = queryset.filter(unit_id=self.unit)
+        if self.subject:
+            queryset = queryset.filter(Q(subject_id=self.subject) | Q(subject__group_id=self.subject))
+        if self.source:
+            queryset = queryset.filter(source=self.source)
+        if self.age:
+            low, high = CALLBACK_AGES[self.age]
+            queryset = queryset.filter(resolved_at__lte=now - timedelta(days=low))
+            if high is not None:
+                queryset = queryset.filter(resolved_at__gt=now - timedelta(days=high))
+        if self.overdue:
+            queryset = queryset.filter(callback_due__lte=now)
+        return queryset
+
+
+def callbacks_due(*, actor, flt: CallbackFilter | None = None, limit: int = 100,
+                  offset: int = 0) -> list[WorkOrder]:
+    """Resolved orders waiting for the hotline's callback: the next try due first (the callback's
+    deadline, or the retry plan's next try), then the oldest resolution."""
+    from django.db.models.functions import Coalesce
+
+    queryset = (flt or CallbackFilter()).apply(orders_visible_to(actor).filter(status=Status.RESOLVED),
+                                               timezone.now())
+    return list(queryset.select_related("subject", "unit")
+                .order_by(Coalesce("callback_next_at", "callback_due", "resolved_at").asc(), "resolved_at", "id")
+                [offset:offset + limit])
+
+
+def callbacks_count(*, actor, flt: CallbackFilter | None = None) -> int:
+    """How many callbacks wait (with the filters); resolved orders are the work in hand, a few thousand."""
+    return (flt or CallbackFilter()).apply(orders_visible_to(actor).filter(status=Status.RESOLVED),
+                                           timezone.now()).count()
 
 
 def unit_alerts(*, actor, limit: int = 20) -> list:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,9 @@ from hotline.workorders.models import (
     AlertLevel,
     Attachment,
     CalibrationOutcome,
+    CallbackTry,
     EventKind,
+    REACHED,
     MeterCalibration,
     ReturnReason,
     Satisfaction,
@@ -405,17 +408,25 @@ def order_resolve(*, actor, order: WorkOrder, result: str, files: Iterable[Uploa
             calibration.save(update_fields=["outcome", "error_percent"])
         o.result, o.resolved_at, o.extension_until, o.extension_reason = result, timezone.now(), None, ""
         o.is_overdue = bool(o.resolve_due and o.resolved_at > o.resolve_due)
+        _start_callback(o)
         return {"calibration_outcome": calibration_outcome} if calibration_outcome else {}
 
     return _transition("resolve", actor=actor, order=order, version=version, kind=EventKind.RESOLVED, note=result,
                        apply=apply, after=lambda o, event: _attach(o, event, files, actor))
 
 
+def _start_callback(o: WorkOrder) -> None:
+    """A resolution starts the callback: its deadline (sla.callback_deadline) and a fresh retry plan."""
+    o.callback_due = sla.callback_deadline(o.resolved_at) if o.resolved_at else None
+    o.callback_overdue, o.callback_tries, o.callback_last_try, o.callback_next_at = False, 0, "", None
+
+
 def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = "",
                    version: int | None = None) -> WorkOrder:
-    """回访: the hotline calls the customer back; an unsatisfied customer reopens the order to the unit."""
+    """回访: the hotline calls the customer back; an unsatisfied customer reopens the order to the unit.
+    A try that does not reach the customer's opinion is ``order_callback_try``."""
     _require_rule_perm(actor, "callback")
-    if satisfaction not in Satisfaction.values:
+    if satisfaction not in REACHED:
         raise ValidationError(_("Record the customer's satisfaction."), fields={"satisfaction": _("Choose one.")})
     unsatisfied = satisfaction == Satisfaction.UNSATISFIED
     if unsatisfied:
@@ -424,12 +435,14 @@ def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = ""
     def apply(o: WorkOrder) -> dict:
         now = timezone.now()
         o.satisfaction, o.callback_at = satisfaction, now
+        o.callback_next_at = None
         if unsatisfied:
             # Back to the unit as new work: its clocks start again from the callback.
             due = sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now)
             o.resolved_at, o.accepted_at, o.dispatched_at = None, None, now
             o.accept_due, o.onsite_due, o.resolve_due = due["accept_due"], due["onsite_due"], due["resolve_due"]
-        return {"satisfaction": satisfaction}
+            o.callback_due, o.callback_overdue = None, False
+        return {"satisfaction": satisfaction, **({"tries": o.callback_tries} if o.callback_tries else {})}
 
     def after(o: WorkOrder, event) -> None:
         if unsatisfied:
@@ -439,6 +452,45 @@ def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = ""
     return _transition("callback", actor=actor, order=order, version=version,
                        kind=EventKind.REOPENED if unsatisfied else EventKind.CALLBACK, note=note, apply=apply,
                        to_status=S.REOPENED if unsatisfied else None, after=after)
+
+
+def order_callback_try(*, actor, order: WorkOrder, outcome: str, note: str = "",
+                       version: int | None = None) -> WorkOrder:
+    """A callback try that did not reach the customer's opinion: no answer (tried again by the retry
+    plan, ``settings.CALLBACK_TRIES`` tries over ``CALLBACK_RETRY_SPAN``), refused, or a wrong number.
+    After the last unanswered try, a refusal or a wrong number the callback ends: the order is closed as
+    not reached (a 12345 case is "called back" so that its reply goes upstream, and closed with it);
+    such orders count apart from the callbacks that reached the customer (reports.period)."""
+    _require_rule_perm(actor, "callback")
+    if outcome not in CallbackTry.values:
+        raise ValidationError(_("Record what the callback found."), fields={"outcome": _("Choose one.")})
+    if outcome == CallbackTry.WRONG_NUMBER:
+        note = _required(note, "note", _("Write what was found out about the number."))
+
+    def apply(o: WorkOrder) -> dict:
+        now = timezone.now()
+        o.callback_tries += 1
+        o.callback_last_try = outcome
+        data = {"outcome": outcome, "try": o.callback_tries, "of": settings.CALLBACK_TRIES}
+        if outcome == CallbackTry.NO_ANSWER and o.callback_tries < settings.CALLBACK_TRIES:
+            o.callback_next_at = sla.callback_retry_at(now)
+            return {**data, "next_at": o.callback_next_at.isoformat()}
+        o.callback_next_at = None
+        o.satisfaction = Satisfaction.REFUSED if outcome == CallbackTry.REFUSED else Satisfaction.NOT_REACHED
+        if o.source != Source.GOV_12345:
+            o.closed_at = now
+        return {**data, "satisfaction": o.satisfaction}
+
+    with transaction.atomic():
+        # Whether this try ends the callback is known only under the row lock: the first pass decides.
+        locked = WorkOrder.objects.select_for_update().get(pk=order.pk)
+        final = outcome != CallbackTry.NO_ANSWER or locked.callback_tries + 1 >= settings.CALLBACK_TRIES
+        to_status = S.RESOLVED  # waiting for the next try
+        if final:
+            to_status = S.CALLBACK_DONE if locked.source == Source.GOV_12345 else S.CLOSED
+        return _transition("callback", actor=actor, order=order, version=version,
+                           kind=EventKind.CALLBACK if final else EventKind.CALLBACK_TRY, note=note, apply=apply,
+                           to_status=to_status)
 
 
 def order_close(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
@@ -590,6 +642,32 @@ def sla_sweep(*, now: datetime | None = None) -> int:
                 urge_level=order.urge_level, is_overdue=order.is_overdue, sla_next_at=order.sla_next_at,
             )
     return urged
+
+
+CALLBACK_OVERDUE_MESSAGE = gettext_lazy("Urge notice (督办): the callback of order %(number)s is overdue since "
+                                        "%(due)s.")
+
+
+def callback_sweep(*, now: datetime | None = None) -> int:
+    """Mark the resolved orders whose callback deadline has passed as callback overdue, once each, with
+    an urge event on their timeline (the callbacks list shows and filters them). Returns how many."""
+    now = now or timezone.now()
+    marked = 0
+    due = list(WorkOrder.objects.filter(status=Status.RESOLVED, callback_overdue=False, callback_due__lte=now)
+               .values_list("pk", "number", "callback_due", "unit_id")[:5000])
+    for pk, number, callback_due, unit_id in due:
+        with transaction.atomic():
+            # A conditional update: a second sweep, a callback recorded meanwhile, finds nothing to mark.
+            if not WorkOrder.objects.filter(pk=pk, status=Status.RESOLVED, callback_overdue=False).update(
+                    callback_overdue=True):
+                continue
+            message = CALLBACK_OVERDUE_MESSAGE % {
+                "number": number, "due": timezone.localtime(callback_due).strftime("%Y-%m-%d %H:%M")}
+            WorkOrderEvent.objects.create(order_id=pk, at=now, actor=None, kind=EventKind.URGED,
+                                          from_status=Status.RESOLVED, to_status=Status.RESOLVED, unit_id=unit_id,
+                                          note=str(message), data={"level": 2, "step": "callback"})
+            marked += 1
+    return marked
 
 
 # --- alerts ---------------------------------------------------------------------------------------

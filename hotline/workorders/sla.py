@@ -145,3 +145,21 @@ def next_urge(order, calendar: WorkCalendar | None = None) -> datetime | None:
         if level > order.urge_level:
             return at
     return None
+
+
+# --- the callback (回访) ----------------------------------------------------------------------------
+
+def callback_deadline(resolved_at: datetime, calendar: WorkCalendar | None = None) -> datetime | None:
+    """When the hotline must have called the customer back: ``settings.CALLBACK_LIMIT`` (1 working day,
+    SPEC.md §4) after the resolution; None when the setting is blank."""
+    limit = parse_limit(settings.CALLBACK_LIMIT)
+    return (calendar or WorkCalendar()).add(resolved_at, limit) if limit else None
+
+
+def callback_retry_at(tried_at: datetime, calendar: WorkCalendar | None = None) -> datetime:
+    """When the next try is due after a try that did not reach the customer: the tries
+    (``CALLBACK_TRIES``) are spread evenly over ``CALLBACK_RETRY_SPAN`` (three over two working days:
+    one a working day)."""
+    span = parse_limit(settings.CALLBACK_RETRY_SPAN) or Limit(2, "wd")
+    gaps = max(1, settings.CALLBACK_TRIES - 1)
+    return (calendar or WorkCalendar()).add(tried_at, Limit(span.amount / gaps, span.unit))

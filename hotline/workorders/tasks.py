@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from hotline.workorders.services import sla_sweep
+from hotline.workorders.services import callback_sweep, sla_sweep
 
 
 # No lock: two sweeps at once are safe. Each order is urged in its own transaction that locks the row
@@ -11,4 +11,4 @@ from hotline.workorders.services import sla_sweep
 @db_periodic_task(crontab(minute="*"))
 def sla_sweep_task() -> int:
     """Every minute: reminders, urge notices and escalations of orders reaching their deadlines."""
-    return sla_sweep()
+    return sla_sweep() + callback_sweep()

@@ -5,6 +5,7 @@ who may do what, and their DomainErrors are shown on the page."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from hotline.workorders import forms as f
 from hotline.workorders import selectors, services, sla
 from hotline.workorders.assignment import default_unit
 from hotline.workorders.models import (
+    REACHED,
     WITH_UNIT,
     CalibrationOutcome,
     EventKind,
@@ -300,6 +302,15 @@ def _resolve(actor, order, d):
 
 
 def _callback(actor, order, d):
+    if d["satisfaction"] not in REACHED:
+        order = services.order_callback_try(actor=actor, order=order, outcome=d["satisfaction"], note=d["note"],
+                                            version=d["version"])
+        if order.status == Status.RESOLVED:
+            return _("Try %(n)s of %(of)s recorded for order %(number)s: next try from %(at)s.") % {
+                "n": order.callback_tries, "of": settings.CALLBACK_TRIES, "number": order.number,
+                "at": timezone.localtime(order.callback_next_at).strftime("%m-%d %H:%M")}
+        return _("Callback of order %(number)s ended: %(outcome)s.") % {
+            "number": order.number, "outcome": order.get_satisfaction_display()}
     services.order_callback(actor=actor, order=order, satisfaction=d["satisfaction"], note=d["note"],
                             version=d["version"])
     if d["satisfaction"] == Satisfaction.UNSATISFIED:
@@ -385,14 +396,45 @@ def alerts_read(request):
 
 # --- callbacks due ---------------------------------------------------------------------------------
 
+CALLBACK_PAGE_SIZE = 25
+
+
 def callbacks(request):
-    """Resolved orders waiting for the hotline's callback, each with its callback form."""
+    """Resolved orders waiting for the hotline's callback, filtered and paged, each with its deadline,
+    its tries so far and its callback form."""
     require_perm(request.user, Perm.ORDER_CALLBACK)
     user = request.user
-    rows = [(o, phone_display(user, o.contact_phone) if o.contact_phone else "")
-            for o in selectors.callbacks_due(actor=user)]
+    params = request.GET.copy()
+    params.pop("page", None)
+    filter_error = None
+    try:
+        flt = selectors.CallbackFilter.from_params(params)
+    except ValidationError as exc:
+        flt, filter_error = selectors.CallbackFilter(), exc
+    page = _page_number(request.GET.get("page"))
+    total = selectors.callbacks_count(actor=user, flt=flt)
+    orders = selectors.callbacks_due(actor=user, flt=flt, limit=CALLBACK_PAGE_SIZE,
+                                     offset=(page - 1) * CALLBACK_PAGE_SIZE)
+    now = timezone.now()
+    rows = []
+    for o in orders:
+        o.due_html = due_html(o.callback_due, active=True, now=now)
+        o.waiting_retry = bool(o.callback_next_at and o.callback_next_at > now)
+        rows.append((o, phone_display(user, o.contact_phone) if o.contact_phone else ""))
+    here = request.get_full_path()
+
+    def page_url(number: int) -> str:
+        query = params.copy()
+        if number > 1:
+            query["page"] = str(number)
+        return f"{reverse('workorders:callbacks')}?{query.urlencode()}"
+
     return render(request, "workorders/callbacks.html", {
-        "rows": rows, "satisfaction_choices": Satisfaction.choices,
+        "rows": rows, "total": total, "page": page, "filter_error": filter_error,
+        "filters": f.CallbackFilterForm(params), "outcome_choices": f.CALLBACK_OUTCOMES,
+        "reached": [s.value for s in REACHED], "tries": settings.CALLBACK_TRIES, "now": now,
         "can_call": has_perm(user, Perm.CUSTOMER_VIEW_CONTACT),
-        "next": reverse("workorders:callbacks"),
+        "previous_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page * CALLBACK_PAGE_SIZE < total else None,
+        "next": here,
     })
