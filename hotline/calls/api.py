@@ -198,11 +198,11 @@ def call_list(request, params: Query[CallListIn]):
         calls = calls.filter(caller_number=normalize_phone(params.number))
     if params.mine:
         calls = calls.filter(operator=request.user)
-    calls = list(calls[:params.limit])
+    rows = list(calls[:params.limit])
     if has_perm(request.user, Perm.CUSTOMER_VIEW_CONTACT):  # full numbers shown: who saw them is recorded
-        audit_read(actor=request.user, action="calls.listed", rows=calls, number=params.number or "", via="api")
+        audit_read(actor=request.user, action="calls.listed", rows=rows, number=params.number or "", via="api")
     return [{**_call_out(c), "caller_number": phone_display(request.user, c.caller_number),
-             "account_no": c.account.account_no if c.account else None} for c in calls]
+             "account_no": c.account.account_no if c.account else None} for c in rows]
 
 
 class LinkIn(Schema):

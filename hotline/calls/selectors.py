@@ -1,6 +1,7 @@
 """Screen pop: who is calling, what they have open, what they called about before."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q
 
@@ -12,6 +13,9 @@ from hotline.org.roles import Perm, require_perm
 from hotline.workorders.models import OPEN_STATUSES, WorkOrder
 from hotline.workorders.selectors import orders_visible_to
 
+if TYPE_CHECKING:
+    from hotline.outages.models import Outage
+
 POP_LIMIT = 10
 
 
@@ -22,7 +26,7 @@ class ScreenPop:
     accounts: list[Account]
     open_orders: list[WorkOrder]
     recent_calls: list[Call]
-    outages: list = field(default_factory=list)  # active outages at the callers' addresses (outages app)
+    outages: "list[Outage]" = field(default_factory=list)  # active outages at the callers' addresses (outages app)
 
 
 def screen_pop(*, actor, number: str) -> ScreenPop:
@@ -53,7 +57,7 @@ def screen_pop(*, actor, number: str) -> ScreenPop:
                      open_orders=open_orders, recent_calls=recent_calls, outages=outages_for(accounts))
 
 
-def outages_for(accounts: list[Account]) -> list:
+def outages_for(accounts: list[Account]) -> "list[Outage]":
     """Current and upcoming outages at these accounts' premises, each with the operator's answer script
     and the accounts it touches (``outage.account_nos``)."""
     from hotline.outages.services import answer_script, current_outages, outages_at
@@ -61,7 +65,7 @@ def outages_for(accounts: list[Account]) -> list:
     if not accounts:
         return []
     current = current_outages()
-    found: dict[int, object] = {}
+    found: dict[int, Outage] = {}
     for account in accounts:
         for outage in outages_at(account.premise, current):
             outage = found.setdefault(outage.pk, outage)

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
+from annotated_types import MaxLen as MaxLen  # re-exported: the API's schemas take it from here
 from pydantic import AfterValidator, Field
 
 from hotline.core.text import normalize_phone
@@ -40,9 +41,8 @@ CODE_MAX = 64  # codes, numbers and ids (order and outage numbers, subject codes
 PHONE_INPUT_MAX = 40  # as typed: spaces, dashes, +86, full-width digits
 
 
-def Line(max_length: int):  # noqa: N802 — used like a type: ``title: Line(100)``
-    """One line of text of at most ``max_length`` characters (a CharField column's length)."""
-    return Annotated[str, Field(max_length=max_length)]
+# One line of text of at most n characters (a CharField column's length): ``title: Annotated[str, MaxLen(100)]``
+# (a type checker reads it as ``str``; pydantic enforces the length and writes ``maxLength`` in the schema).
 
 
 Note = Annotated[str, Field(max_length=NOTE_MAX)]

@@ -1,9 +1,11 @@
+from collections.abc import Sequence
+
 from django.db import models
 
 from hotline.core.models import AuditEvent
 
 
-def audit_read(*, actor, action: str, rows: list[models.Model], **data) -> AuditEvent | None:
+def audit_read(*, actor, action: str, rows: Sequence[models.Model], **data) -> AuditEvent | None:
     """Record that ``actor`` read personal data in full on a list (SPEC.md §6: who saw what): one event
     naming the rows (the first 200). Nothing for an empty list."""
     if not rows:

@@ -1,9 +1,14 @@
 """Domain errors with stable codes. The API renders them as ``{code, message, fields}``; the console
 shows ``message`` in the user's language."""
 
+from collections.abc import Mapping
 from enum import StrEnum
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+# A message: text, or lazily translated text (gettext_lazy).
+Text = str | Promise
 
 
 class ErrorCode(StrEnum):
@@ -23,7 +28,13 @@ class DomainError(Exception):
     http_status = 400
     default_message = _("The request is not valid.")
 
-    def __init__(self, message=None, *, fields: dict[str, str] | None = None, code: ErrorCode | None = None):
+    def __init__(
+        self,
+        message: Text | None = None,
+        *,
+        fields: Mapping[str, Text] | None = None,
+        code: ErrorCode | None = None,
+    ) -> None:
         self.message = message if message is not None else self.default_message
         self.fields = {k: str(v) for k, v in (fields or {}).items()}
         if code is not None:

@@ -3,7 +3,7 @@ needs the full number."""
 
 from dataclasses import dataclass
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Model, Prefetch
 
 from hotline.core.errors import NotFoundError
 from hotline.customers.models import Account, AccountPhone, Bill, Meter
@@ -115,7 +115,8 @@ def account_with_premise(account_no: str):
         row = cursor.fetchone()
     if row is None:
         return None
-    objects, start = [], 0
+    objects: list[Model | None] = []
+    start = 0
     for model, attnames, converters in shapes:
         values = list(row[start:start + len(attnames)])
         start += len(attnames)
@@ -127,6 +128,7 @@ def account_with_premise(account_no: str):
                 values[i] = converter(values[i], col, connection)
         objects.append(model.from_db(connection.alias, attnames, values))
     account, premise, community = objects
+    assert account is not None and premise is not None  # inner joins: only the community can be missing
     Account.premise.field.set_cached_value(account, premise)
     Premise.community.field.set_cached_value(premise, community)
     return account

@@ -34,7 +34,7 @@ class _Platform:
 
     def __call__(self, request):
         adapter.check_body_size(request)
-        user = super().__call__(request)
+        user = super().__call__(request)  # type: ignore[misc]  # a mixin: the auth class after it in the MRO has __call__
         if user and not any(has_perm(user, perm) for perm in self.perms):
             raise PermissionDenied
         return user
@@ -172,7 +172,7 @@ def _case_out(case) -> dict:
     local = selectors.local
     return {"case_id": case.case_id, "title": case.title, "category": case.category,
             "received_at": local(case.received_at), "created_at": local(case.created_at), "order_number": order.number,
-            "order_status": order.status, "unit": order.unit.name if order.unit_id else None,
+            "order_status": order.status, "unit": order.unit.name if order.unit else None,
             "sign_deadline": local(case.sign_deadline), "reply_deadline": local(case.reply_deadline),
             "resolve_due": local(order.resolve_due), "is_overdue": order.is_overdue,
             "returned_at": local(case.returned_at),

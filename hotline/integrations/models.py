@@ -2,10 +2,15 @@
 the urges (催办) it sent about them. A case is one work order of source ``12345``; what goes back
 upstream (sign-for, return, extension, the final reply) is in the outbox, topic ``case:<pk>``."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from hotline.integrations.gov12345.selectors import Upstream
 
 
 class ReturnReason(models.TextChoices):
@@ -52,6 +57,9 @@ class Case(models.Model):
     return_reason = models.CharField(_("return reason"), max_length=32, choices=ReturnReason.choices, blank=True)
     return_note = models.TextField(_("return note"), blank=True)
     created_at = models.DateTimeField(_("received"), db_index=True)
+
+    # Set by integrations.gov12345.selectors.attach_upstream (annotation only: no field).
+    upstream: "Upstream"
 
     class Meta:
         verbose_name = _("12345 case")

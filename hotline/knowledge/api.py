@@ -100,7 +100,7 @@ class PlaceholderOut(Schema):
 def _subject_out(subject) -> dict | None:
     if subject is None:
         return None
-    return {"code": subject.code, "name": subject.name, "group": subject.group.code if subject.group_id else None}
+    return {"code": subject.code, "name": subject.name, "group": subject.group.code if subject.group else None}
 
 
 def _out(article: Article) -> dict:

@@ -5,6 +5,7 @@ locks the article and compares its version (a stale edit is refused with Conflic
 revision and an audit event."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,10 @@ from hotline.knowledge import text as kt
 from hotline.knowledge.models import Article, ArticleKind, ArticleRevision
 from hotline.org.roles import Perm, require_perm
 
+if TYPE_CHECKING:
+    from hotline.outages.models import Outage
+    from hotline.workorders.models import Subject
+
 TITLE_MAX, KEYWORDS_MAX, BODY_MAX, NOTE_MAX = 120, 300, 5000, 200
 EDITED_FIELDS = ("title", "kind", "subject", "keywords", "body")
 
@@ -25,7 +30,7 @@ EDITED_FIELDS = ("title", "kind", "subject", "keywords", "body")
 class Content:
     title: str
     kind: str
-    subject: object  # hotline.workorders.models.Subject | None
+    subject: "Subject | None"
     keywords: str
     body: str
 
@@ -162,7 +167,7 @@ def article_reactivate(*, actor, article: Article, version: int | None = None, n
 @dataclass
 class Rendered:
     segments: list[kt.Segment]
-    outage: object = None  # the outage whose values fill the placeholders, if any
+    outage: "Outage | None" = None  # the outage whose values fill the placeholders, if any
 
     @property
     def text(self) -> str:

@@ -1,10 +1,11 @@
 """The outbox and the message templates in the API."""
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Query, Router, Schema
 
-from hotline.core.api_types import Line
+from hotline.core.api_types import MaxLen
 from hotline.core.errors import NotFoundError
 from hotline.notify import services
 from hotline.notify.models import Message, MessageTemplate
@@ -62,7 +63,7 @@ class TemplateOut(Schema):
 
 
 class TemplateIn(Schema):
-    text: Line(1000)  # an SMS is read on a phone
+    text: Annotated[str, MaxLen(1000)]  # an SMS is read on a phone
 
 
 @router.get("/message-templates", response=list[TemplateOut], summary="Message templates")

@@ -63,6 +63,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
+    # Set on the 12345 upstream messages by integrations.gov12345.selectors.attach_upstream (annotation only).
+    action_label: str
+
     class Meta:
         ordering = ["-id"]
         verbose_name = _("message")

@@ -58,6 +58,7 @@ def api_token_authenticate(raw: str) -> User | None:
         return None
     digest = ApiToken.digest_of(raw)
     cached = _checked_tokens.get(digest)
+    token: ApiToken | None
     if cached and time.monotonic() - cached[1] <= settings.API_TOKEN_CACHE_SECONDS:
         token = cached[0]
     else:

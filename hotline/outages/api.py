@@ -1,13 +1,14 @@
 """Outages in the API: the coordinators' actions, the call links, and the public list (no login)."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from hotline.calls.models import Call
-from hotline.core.api_types import Code, Line, Moment, Note, SearchText
+from hotline.core.api_types import Code, MaxLen, Moment, Note, SearchText
 from hotline.core.errors import PermissionDeniedError, ValidationError
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.outages import selectors, services
@@ -26,13 +27,13 @@ class AreaIn(Schema):
 
 class OutageIn(Schema):
     kind: str = Field(description="planned | emergency")
-    reason: Line(200)
+    reason: Annotated[str, MaxLen(200)]
     starts_at: Moment
     expected_restore_at: Moment
     area: AreaIn
-    area_text: Line(300) = Field("", description="The area in words; built from the area when blank")
+    area_text: Annotated[str, MaxLen(300)] = Field("", description="The area in words; built from the area when blank")
     affects_hydrants: bool = False
-    supply_point: Line(200) = ""
+    supply_point: Annotated[str, MaxLen(200)] = ""
     note: Note = ""
     orders: list[Code] = Field([], description="Numbers of linked work orders (the repair behind it)")
 
@@ -94,9 +95,9 @@ class OutageDetailOut(OutageOut):
 def _areas(outage: Outage) -> list[dict]:
     out = []
     for piece in outage.areas.all():
-        if piece.district_id:
+        if piece.district:
             out.append({"kind": "district", "id": piece.district_id, "name": piece.district.name})
-        elif piece.community_id:
+        elif piece.community:
             out.append({"kind": "community", "id": piece.community_id, "name": piece.community.name})
         else:
             out.append({"kind": "building", "id": piece.building_id, "name": str(piece.building)})
@@ -199,8 +200,8 @@ def outage_cancel(request, number: str, payload: CancelIn):
 
 
 class UpdateIn(Schema):
-    reason: Line(200) | None = None
-    supply_point: Line(200) | None = None
+    reason: Annotated[str, MaxLen(200)] | None = None
+    supply_point: Annotated[str, MaxLen(200)] | None = None
     note: Note | None = None
     affects_hydrants: bool | None = None
     version: int | None = None

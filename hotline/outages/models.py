@@ -45,6 +45,12 @@ class Outage(models.Model):
     orders = models.ManyToManyField("workorders.WorkOrder", verbose_name=_("work orders"), blank=True,
                                     related_name="outages")
 
+    # Set on the instances that outages.services.current_outages and calls.selectors.outages_for return
+    # (annotations only: no field, no class attribute).
+    is_upcoming: bool
+    account_nos: list[str]
+    script: str
+
     class Meta:
         ordering = ["-starts_at"]
         verbose_name = _("outage")

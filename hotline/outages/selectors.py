@@ -88,14 +88,14 @@ def public_outages(*, q: str = "", now: datetime | None = None) -> list[dict]:
     for outage in outages:
         communities: list[Community] = []
         for piece in outage.areas.all():
-            if piece.community_id:
+            if piece.community:
                 communities.append(piece.community)
-            elif piece.building_id:
+            elif piece.building:
                 communities.append(piece.building.community)
-            else:
+            elif piece.district_id:
                 communities += by_district.get(piece.district_id, [])
         names = list(dict.fromkeys(c.name for c in communities))
-        roads = list(dict.fromkeys(c.road.name for c in communities if c.road_id))
+        roads = list(dict.fromkeys(c.road.name for c in communities if c.road))
         if needle and not (needle in outage.area_text or any(needle in n for n in names)
                            or any(needle in r for r in roads)):
             continue
@@ -124,10 +124,11 @@ def outage_surge(outage: Outage, *, bucket_minutes: int = 15) -> dict:
     size = timedelta(minutes=bucket_minutes)
     # Periods counted from the local midnight of the first call: every call falls in a period of the
     # series, whatever the size (45 or 90 minutes divide no hour).
-    origin = timezone.localtime(times[0]).replace(hour=0, minute=0, second=0, microsecond=0) if times else None
-    for at in times:
-        local = timezone.localtime(at)
-        buckets[origin + (local - origin) // size * size] += 1
+    if times:
+        origin = timezone.localtime(times[0]).replace(hour=0, minute=0, second=0, microsecond=0)
+        for at in times:
+            local = timezone.localtime(at)
+            buckets[origin + (local - origin) // size * size] += 1
     series = []
     if buckets:
         at, last = min(buckets), max(buckets)

@@ -72,11 +72,11 @@ class Area:
     def of(cls, outage: Outage) -> "Area":
         area = cls()
         for piece in outage.areas.select_related("district", "community", "building__community"):
-            if piece.district_id:
+            if piece.district:
                 area.districts.append(piece.district)
-            elif piece.community_id:
+            elif piece.community:
                 area.communities.append(piece.community)
-            else:
+            elif piece.building:
                 area.buildings.append(piece.building)
         return area
 
@@ -187,7 +187,7 @@ def _context(outage: Outage, **extra) -> dict:
     }
 
 
-CUSTOMER_TEMPLATES = {
+CUSTOMER_TEMPLATES: dict[str, str] = {
     OutageEventKind.ANNOUNCED: "outage_announced",
     OutageEventKind.EXTENDED: "outage_extended",
     OutageEventKind.RESTORED: "outage_restored",

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import AfterValidator, Field
 
-from hotline.core.api_types import EARLIEST, LATEST, Code, Line, LongNote, Note
+from hotline.core.api_types import EARLIEST, LATEST, Code, LongNote, MaxLen, Note
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.org.models import User
 from hotline.org.roles import Perm, require_perm
@@ -50,7 +50,7 @@ class ShiftOut(Schema):
 
 class ShiftIn(Schema):
     code: Code = Field(description="Letters, digits, - and _; fixed once created")
-    name: Line(30)
+    name: Annotated[str, MaxLen(30)]
     start: ClockTime
     end: ClockTime = Field(description="Not after the start: the shift ends the next day")
     sort: int = Field(0, ge=0, le=999)
@@ -58,7 +58,7 @@ class ShiftIn(Schema):
 
 
 class ShiftPatch(Schema):
-    name: Line(30) | None = None
+    name: Annotated[str, MaxLen(30)] | None = None
     start: ClockTime | None = None
     end: ClockTime | None = None
     sort: int | None = Field(None, ge=0, le=999)
@@ -108,7 +108,7 @@ class AssignmentOut(Schema):
 class AssignIn(Schema):
     date: Day
     shift: Code = Field(description="Shift code")
-    username: Line(150)
+    username: Annotated[str, MaxLen(150)]
     role: str = Field(ShiftRole.OPERATOR, description="lead | operator")
 
 
@@ -266,9 +266,11 @@ def shift_create(request, payload: ShiftIn):
 def shift_update(request, code: str, payload: ShiftPatch):
     require_perm(request.user, Perm.SHIFT_MANAGE)
     d = _definition(code)
-    values = {"name": d.name, "start": d.start, "end": d.end, "sort": d.sort, "is_active": d.is_active}
-    values.update({k: v for k, v in payload.dict(exclude={"version"}).items() if v is not None})
-    services.shift_definition_save(actor=request.user, definition=d, version=payload.version, **values)
+    changed = payload.dict(exclude={"version"}, exclude_none=True)
+    services.shift_definition_save(
+        actor=request.user, definition=d, version=payload.version, name=changed.get("name", d.name),
+        start=changed.get("start", d.start), end=changed.get("end", d.end), sort=changed.get("sort", d.sort),
+        is_active=changed.get("is_active", d.is_active))
     return _shift(d)
 
 

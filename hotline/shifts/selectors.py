@@ -1,7 +1,7 @@
 """Reads of shifts: which shift a moment falls in (and the one before and after), who is on it, the
 plan of a week, the handover the console works on now, and the history of handovers."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -268,7 +268,7 @@ def handover_get(*, actor, pk: int) -> Handover:
 
 
 def handover_history(*, actor, status: str = "", limit: int = HISTORY_PAGE, offset: int = 0
-                     ) -> tuple[list[Handover], bool]:
+                     ) -> tuple[Sequence[Handover], bool]:
     """Handovers, newest shift first; and whether there are more (no COUNT over years of them)."""
     require_perm(actor, Perm.SHIFT_VIEW)
     # The counts of each snapshot, not the snapshots (tens of kilobytes each).

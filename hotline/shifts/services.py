@@ -51,7 +51,7 @@ def shift_definition_save(*, actor, definition: ShiftDefinition | None = None, c
         else:
             if ShiftDefinition.objects.filter(code=code).exists():
                 errors["code"] = _("This code is taken.")
-    if errors:
+    if errors or start is None or end is None:  # start and end are None only with an error
         raise ValidationError(_("Check the shift: %(fields)s") % {"fields": "、".join(dict.fromkeys(errors.values()))},
                               fields=errors)
     with transaction.atomic():

@@ -2,12 +2,13 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from hotline.core.api_types import NOTE_MAX, Code, Line, Note, PhoneInput, SearchText
+from hotline.core.api_types import NOTE_MAX, Code, MaxLen, Note, PhoneInput, SearchText
 from hotline.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from hotline.customers.models import Community
 from hotline.customers.selectors import phone_display
@@ -132,9 +133,9 @@ class CallbackListIn(Schema):
 
 
 class CalibrationIn(Schema):
-    meter_no: Line(30)
+    meter_no: Annotated[str, MaxLen(30)]
     reading: Decimal | None = None
-    reason: Line(200) = ""
+    reason: Annotated[str, MaxLen(200)] = ""
 
 
 class OrderIn(Schema):
@@ -145,9 +146,9 @@ class OrderIn(Schema):
     description: Note = Field("", description=f"At most {NOTE_MAX} characters")
     account_no: Code | None = None
     community_id: int | None = None
-    contact_name: Line(50) = ""
+    contact_name: Annotated[str, MaxLen(50)] = ""
     contact_phone: PhoneInput = Field("", description="As typed; kept as its digits")
-    address: Line(200) = ""
+    address: Annotated[str, MaxLen(200)] = ""
     unit_id: int | None = Field(None, description="Dispatch at once to this unit")
     auto_dispatch: bool = Field(False, description="Dispatch at once to the unit of the assignment rules")
     calibration: CalibrationIn | None = None
@@ -169,7 +170,7 @@ class ReturnIn(VersionIn):
 class ExtensionIn(Schema):
     version: int | None = None
     until: datetime
-    reason: Line(200)
+    reason: Annotated[str, MaxLen(200)]
 
 
 class DecisionIn(VersionIn):
@@ -184,7 +185,7 @@ class CallbackIn(VersionIn):
 
 class CancelIn(Schema):
     version: int | None = None
-    reason: Line(200) = ""
+    reason: Annotated[str, MaxLen(200)] = ""
     parent_number: Code | None = Field(None, description="Cancel as a duplicate of this order")
 
 
@@ -208,11 +209,11 @@ def _order_out(actor, order: WorkOrder) -> dict:
         "request_type": {"code": order.request_type.code, "name": order.request_type.name},
         "subject": {"code": order.subject.code, "name": order.subject.name},
         "urgency": order.urgency, "title": order.title,
-        "account_no": order.account.account_no if order.account_id else None,
+        "account_no": order.account.account_no if order.account else None,
         "contact_name": order.contact_name,
         "contact_phone": phone_display(actor, order.contact_phone) if order.contact_phone else "",
-        "address": order.address, "community": order.community.name if order.community_id else None,
-        "unit": {"id": order.unit.pk, "name": order.unit.name} if order.unit_id else None,
+        "address": order.address, "community": order.community.name if order.community else None,
+        "unit": {"id": order.unit.pk, "name": order.unit.name} if order.unit else None,
         **{name: getattr(order, name) for name in (
             "created_at", "dispatched_at", "accepted_at", "resolved_at", "dispatch_due", "accept_due",
             "onsite_due", "resolve_due", "is_overdue", "urge_level", "satisfaction", "version", "callback_due",
@@ -226,7 +227,7 @@ def _detail_out(actor, order: WorkOrder) -> dict:
         **_order_out(actor, order),
         "description": order.description, "result": order.result, "cancel_reason": order.cancel_reason,
         "extension_until": order.extension_until, "extension_reason": order.extension_reason,
-        "parent": order.parent.number if order.parent_id else None,
+        "parent": order.parent.number if order.parent else None,
         "duplicates": [d.number for d in order.duplicates.all()],
         "calibration": calibration,
         "allowed_actions": services.allowed_actions(actor, order),
@@ -358,7 +359,7 @@ def order_return(request, number: str, payload: ReturnIn):
 
 @router.post("/orders/{number}/progress", response=OrderDetailOut, summary="Progress report, with photos")
 def order_progress(request, number: str, note: Form[Note], version: Form[int | None] = None,
-                   files: File[list[UploadedFile]] = None):
+                   files: File[list[UploadedFile] | None] = None):
     services.order_progress(actor=request.user, order=_visible(request.user, number), note=note, files=files or [],
                             version=version)
     return _detail(request, number)
@@ -381,7 +382,7 @@ def order_extension_decision(request, number: str, payload: DecisionIn):
 @router.post("/orders/{number}/resolve", response=OrderDetailOut, summary="办结: resolve, with photos")
 def order_resolve(request, number: str, result: Form[Note], version: Form[int | None] = None,
                   calibration_outcome: Form[Code | None] = None, error_percent: Form[Decimal | None] = None,
-                  files: File[list[UploadedFile]] = None):
+                  files: File[list[UploadedFile] | None] = None):
     services.order_resolve(actor=request.user, order=_visible(request.user, number), result=result,
                            files=files or [], calibration_outcome=calibration_outcome or "",
                            error_percent=error_percent, version=version)

@@ -125,7 +125,7 @@ def status_counts(*, actor, flt: OrderFilter) -> dict[str, int]:
     """Orders per status (of the work in hand) for the filter without its status (the list's tabs);
     a count of COUNT_CAP means "at least that many"."""
     base = OrderFilter(**{**flt.__dict__, "status": ""}).apply(orders_visible_to(actor))
-    counts = {status: base.filter(status=status).order_by()[:COUNT_CAP].count() for status in COUNTED_STATUSES}
+    counts: dict[str, int] = {status: base.filter(status=status).order_by()[:COUNT_CAP].count() for status in COUNTED_STATUSES}
     counts["open"] = min(COUNT_CAP, sum(counts[s] for s in OPEN_STATUSES))
     return counts
 

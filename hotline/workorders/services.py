@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from hotline.customers.text import normalize_phone
-from hotline.org.models import Unit
+from hotline.org.models import Unit, User
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders import events, sla, uploads
 from hotline.workorders.models import (
@@ -182,15 +182,17 @@ def _alert(order: WorkOrder, level: int, message: str, *, user=None) -> None:
         _staff_sms(order, alert, user)
 
 
-def _staff_sms(order: WorkOrder, alert: Alert, head=None) -> None:
+def _staff_sms(order: WorkOrder, alert: Alert, head: User | None = None) -> None:
     from django.conf import settings
 
     from hotline.notify.models import Channel
     from hotline.notify.services import Outgoing, enqueue_many, is_mobile, render
 
     unit = order.unit
+    if unit is None:  # _alert sends only for an order with a unit
+        return
     recipients = [(unit.phone.strip(), unit.name)]
-    if head is not None and getattr(head, "phone", ""):
+    if head is not None and head.phone:
         recipients.append((head.phone.strip(), head.get_full_name()))
     recipients = [(phone, name) for phone, name in dict(recipients).items() if is_mobile(phone)]
     if not recipients:
@@ -200,7 +202,7 @@ def _staff_sms(order: WorkOrder, alert: Alert, head=None) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         text = render("order_staff_alert", {
             "company": settings.COMPANY_NAME, "number": order.number, "subject": order.subject.name,
-            "address": order.address or (order.community.name if order.community_id else ""),
+            "address": order.address or (order.community.name if order.community else ""),
             "title": order.title, "message": str(AlertLevel(alert.level).label)})
     enqueue_many([Outgoing(Channel.STAFF, phone, text, f"order:{order.pk}:alert:{alert.pk}:{phone}",
                            recipient_name=name, template="order_staff_alert", topic=f"order:{order.pk}")
@@ -341,9 +343,9 @@ def order_progress(*, actor, order: WorkOrder, note: str, files: Iterable[Upload
     """A progress report from the unit (on site, valve closed …), with photos."""
     _require_rule_perm(actor, "progress")
     note = _required(note, "note", _("Write what has been done."))
-    files = _check_files(files)
+    checked = _check_files(files)
     return _transition("progress", actor=actor, order=order, version=version, kind=EventKind.PROGRESS, note=note,
-                       after=lambda o, event: _attach(o, event, files, actor))
+                       after=lambda o, event: _attach(o, event, checked, actor))
 
 
 def order_request_extension(*, actor, order: WorkOrder, until: datetime, reason: str,
@@ -394,7 +396,7 @@ def order_resolve(*, actor, order: WorkOrder, result: str, files: Iterable[Uploa
     """办结: the unit reports the order done, with the result (and photos)."""
     _require_rule_perm(actor, "resolve")
     result = _required(result, "result", _("Write the result."))
-    files = _check_files(files)
+    checked = _check_files(files)
     if calibration_outcome and calibration_outcome not in CalibrationOutcome.values:
         raise ValidationError(_("Unknown calibration outcome."), fields={"calibration_outcome": _("Choose one.")})
 
@@ -412,7 +414,7 @@ def order_resolve(*, actor, order: WorkOrder, result: str, files: Iterable[Uploa
         return {"calibration_outcome": calibration_outcome} if calibration_outcome else {}
 
     return _transition("resolve", actor=actor, order=order, version=version, kind=EventKind.RESOLVED, note=result,
-                       apply=apply, after=lambda o, event: _attach(o, event, files, actor))
+                       apply=apply, after=lambda o, event: _attach(o, event, checked, actor))
 
 
 def _start_callback(o: WorkOrder) -> None:
@@ -573,7 +575,7 @@ def _check_files(files: Iterable[UploadedFile]) -> list[CheckedFile]:
     checked = []
     for f in (f for f in files if f):
         sent_name = str(f.name or "")[:500]
-        if f.size > MAX_ATTACHMENT_BYTES:
+        if (f.size or 0) > MAX_ATTACHMENT_BYTES:  # an unknown size is caught by the read below
             raise ValidationError(_("An attachment is larger than 10 MB."), fields={"files": sent_name})
         f.seek(0)
         content = f.read(MAX_ATTACHMENT_BYTES + 1)

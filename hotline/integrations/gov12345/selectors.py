@@ -198,7 +198,7 @@ def attach_upstream(cases: list[Case]) -> None:
     by_topic: dict[str, list[Message]] = {case.topic: [] for case in cases}
     if by_topic:
         for message in Message.objects.filter(topic__in=list(by_topic), channel=Channel.GOV12345).order_by("id"):
-            message.action_label = ACTION_LABELS.get(message.template, message.template)
+            message.action_label = str(ACTION_LABELS.get(message.template, message.template))
             by_topic[message.topic].append(message)
     for case in cases:
         case.upstream = Upstream(by_topic[case.topic])
@@ -267,7 +267,7 @@ def case_status(case: Case) -> dict:
     attach_upstream([case])
     return {
         "case_id": case.case_id, "order_number": order.number, "status": order.status,
-        "unit": order.unit.name if order.unit_id else None,
+        "unit": order.unit.name if order.unit else None,
         "sign_deadline": local(case.sign_deadline), "reply_deadline": local(case.reply_deadline),
         "accept_due": local(order.accept_due), "resolve_due": local(order.resolve_due),
         "accepted_at": local(order.accepted_at), "resolved_at": local(order.resolved_at),

@@ -96,7 +96,7 @@ def _answer(case: Case, order: WorkOrder) -> dict:
         return timezone.localtime(value).isoformat() if value else None
 
     return {"case_id": case.case_id, "order_number": order.number, "status": str(order.status),
-            "unit": order.unit.name if order.unit_id else None, "accept_due": exact(order.accept_due),
+            "unit": order.unit.name if order.unit else None, "accept_due": exact(order.accept_due),
             "resolve_due": exact(order.resolve_due), "received_at": _iso(case.created_at)}
 
 
@@ -221,7 +221,7 @@ def order_event_upstream(*, order: WorkOrder, event: WorkOrderEvent) -> None:
         if not selectors.has_message(case, UpstreamAction.SIGN_FOR):  # signed for again after a return: told once
             _enqueue(case, UpstreamAction.SIGN_FOR, event, {
                 "order_number": order.number, "signed_at": _iso(event.at),
-                "unit": order.unit.name if order.unit_id else None, "signed_by": _person(event.actor)})
+                "unit": order.unit.name if order.unit else None, "signed_by": _person(event.actor)})
     elif kind == EventKind.EXTENSION_REQUESTED:
         _check_extension(until=order.extension_until, due=order.resolve_due)
     elif kind == EventKind.EXTENSION_APPROVED:
@@ -238,7 +238,7 @@ def order_event_upstream(*, order: WorkOrder, event: WorkOrderEvent) -> None:
                     .order_by("-at", "-id").first())
         _enqueue(case, UpstreamAction.REPLY, event, {
             "order_number": order.number, "result": order.result,
-            "unit": order.unit.name if order.unit_id else None,
+            "unit": order.unit.name if order.unit else None,
             "handled_by": _person(resolved.actor) if resolved else None, "resolved_at": _iso(order.resolved_at),
             "satisfaction": order.satisfaction, "callback_at": _iso(order.callback_at),
             "callback_note": event.note})
@@ -314,7 +314,7 @@ def case_return(*, actor, case: Case, reason_code: str, note: str) -> Case:
             order = order_cancel(actor=actor, order=WorkOrder.objects.get(pk=locked.order_id), reason=reason)
         finally:
             _own_step.reset(step)
-        event = WorkOrderEvent.objects.filter(order=order, kind=EventKind.CANCELLED).order_by("-id").first()
+        event = WorkOrderEvent.objects.filter(order=order, kind=EventKind.CANCELLED).latest("id")
         locked.returned_at, locked.return_reason, locked.return_note = now, reason_code, note
         locked.save(update_fields=["returned_at", "return_reason", "return_note"])
         _enqueue(locked, UpstreamAction.RETURN, event, {
