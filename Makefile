@@ -54,6 +54,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # After changing user-facing text (needs GNU gettext): extract into the catalogue (msgmerge keeps the existing
 # translations), translate the new entries in hotline/locale/zh_Hans/LC_MESSAGES/django.po (the source of the

@@ -348,7 +348,7 @@ def order_progress(*, actor, order: WorkOrder, note: str, files: Iterable[Upload
                        after=lambda o, event: _attach(o, event, checked, actor))
 
 
-def order_request_extension(*, actor, order: WorkOrder, until: datetime, reason: str,
+def order_request_extension(*, actor, order: WorkOrder, until: datetime | None, reason: str,
                             version: int | None = None) -> WorkOrder:
     """延期申请: the unit asks for a later resolution deadline; a shift lead decides."""
     _require_rule_perm(actor, "request_extension")
