@@ -400,7 +400,7 @@ def order_callback(request, number: str, payload: CallbackIn):
         services.order_callback_try(actor=request.user, order=order, outcome=payload.outcome, note=payload.note,
                                     version=payload.version)
     else:
-        services.order_callback(actor=request.user, order=order, satisfaction=payload.satisfaction,
+        services.order_callback(actor=request.user, order=order, satisfaction=payload.satisfaction or "",
                                 note=payload.note, version=payload.version)
     return _detail(request, number)
 

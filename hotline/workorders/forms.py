@@ -12,7 +12,6 @@ from hotline.workorders.models import (
     CalibrationOutcome,
     CallbackTry,
     ReturnReason,
-    Satisfaction,
     Status,
     Subject,
     Urgency,

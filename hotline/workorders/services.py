@@ -19,13 +19,13 @@ from hotline.org.models import Unit, User
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders import events, sla, uploads
 from hotline.workorders.models import (
+    REACHED,
     Alert,
     AlertLevel,
     Attachment,
     CalibrationOutcome,
     CallbackTry,
     EventKind,
-    REACHED,
     MeterCalibration,
     ReturnReason,
     Satisfaction,
