@@ -52,9 +52,12 @@ test-clocks: setup
 bench: setup
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
+# One check per line: each must pass. The import contract is in pyproject.toml ([tool.importlinter]).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_graph.py --check
 
 # After changing user-facing text (needs GNU gettext): extract into the catalogue (msgmerge keeps the existing
 # translations), translate the new entries in hotline/locale/zh_Hans/LC_MESSAGES/django.po (the source of the

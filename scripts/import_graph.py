@@ -11,7 +11,7 @@ modules) may reach across the whole house, so the figures are given without and 
   contract's, in `pyproject.toml`, [tool.importlinter]);
 - import cycles: strongly connected components of more than one module.
 
-    .venv/bin/python scripts/import_graph.py [--list]
+    .venv/bin/python scripts/import_graph.py [--list] [--check]
 """
 
 from __future__ import annotations
@@ -129,10 +129,18 @@ def figures(graph, with_tests: bool) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--list", action="store_true", help="list the upward imports and the cycles (without tests)")
+    parser.add_argument("--check", action="store_true",
+                        help="fail (exit 1) on an import cycle between modules, tests included (make lint)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
     graph = grimp.build_graph("hotline", "config", cache_dir=None)
+    if args.check:
+        cycles = figures(graph, True)["cycles"]
+        for component in cycles:
+            print("import cycle: " + ", ".join(component))
+        print(f"import cycles between modules: {len(cycles)}")
+        return 1 if cycles else 0
     results = {"code": figures(graph, False), "code+tests": figures(graph, True)}
     print(f"{'':38}{'code':>12}{'code+tests':>12}")
     rows = [
