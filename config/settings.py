@@ -363,6 +363,13 @@ SLA_ESCALATE_AFTER_WORKING_DAYS = int(os.environ.get("SLA_ESCALATE_AFTER_WORKING
 CALLBACK_LIMIT = os.environ.get("CALLBACK_LIMIT", "1wd")
 CALLBACK_TRIES = int(os.environ.get("CALLBACK_TRIES", "3"))
 CALLBACK_RETRY_SPAN = os.environ.get("CALLBACK_RETRY_SPAN", "2wd")
+# SLA pause (挂起): the reasons (workorders.models.PauseReason) a rule approves at once, without the shift
+# lead; the others wait for the shift lead's decision. Comma-separated codes; empty: the lead decides all.
+SLA_PAUSE_AUTO_APPROVE = [c.strip() for c in os.environ.get("SLA_PAUSE_AUTO_APPROVE", "no_access").split(",")
+                          if c.strip()]
+# A 12345 case keeps the platform's received time; the time it reached us is shown beside it when the two
+# differ by more than this many minutes.
+RECEIVED_SKEW_MINUTES = int(os.environ.get("RECEIVED_SKEW_MINUTES", "5"))
 # How long a process trusts a checked API token (a revocation is seen at once by the process that
 # made it, by the others within this many seconds).
 API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "10"))

@@ -31,7 +31,7 @@ class CallForm(BootstrapMixin, forms.Form):
                                                                              *Urgency.choices])
     unit = forms.ChoiceField(label=_("Dispatch to"), required=False)
     title = forms.CharField(label=_("Title"), max_length=100, required=False,
-                            widget=forms.TextInput(attrs={"placeholder": _("Default: the summary, or the subject")}))
+                            widget=forms.TextInput(attrs={"placeholder": _("Default: the subject and the address")}))
     contact_name = forms.CharField(label=_("Contact"), max_length=50, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     meter_no = forms.CharField(label=_("Meter number"), max_length=30, required=False)

@@ -12,7 +12,7 @@ from hotline.core.errors import InvalidStateError, ValidationError
 from hotline.customers.text import normalize_phone
 from hotline.org.roles import Perm, require_perm
 from hotline.workorders.models import WorkOrder
-from hotline.workorders.services import order_create
+from hotline.workorders.services import default_title, order_create
 
 
 def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOUND, account=None,
@@ -83,7 +83,8 @@ def call_create_order(*, actor, caller_number: str, account=None, request_type, 
     with transaction.atomic():
         order = order_create(
             actor=actor, request_type=request_type, subject=subject, urgency=urgency, account=account,
-            title=title or summary[:100] or subject.name, description=summary, contact_name=contact_name,
+            title=title or default_title(subject=subject, address=address, account=account, community=community),
+            description=summary, contact_name=contact_name,
             contact_phone=normalize_phone(contact_phone or caller_number), address=address, community=community,
             unit=unit, calibration=calibration,
         )

@@ -43,7 +43,8 @@ class Perm(StrEnum):
     ORDER_RETURN = "order.return"  # return to the hotline, ask for an extension
     ORDER_CALLBACK = "order.callback"
     ORDER_CLOSE = "order.close"  # close, cancel, link duplicates
-    ORDER_APPROVE_EXTENSION = "order.approve_extension"
+    ORDER_APPROVE_EXTENSION = "order.approve_extension"  # also approves or refuses an SLA pause
+    ORDER_REDISPATCH = "order.redispatch"  # 改派: take an order from a unit and send it to another
     ORDER_URGE = "order.urge"
     ORDER_NOTE = "order.note"
     SLA_MANAGE = "sla.manage"
@@ -82,7 +83,8 @@ _UNIT = (_FRONT_LINE - {Perm.CUSTOMER_VIEW}) | {Perm.ORDER_VIEW_UNIT, Perm.ORDER
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset(_HOTLINE),
     Role.SHIFT_LEAD: frozenset(_HOTLINE | _SUPERVISION | {
-        Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_URGE, Perm.SURGE_VIEW, Perm.NOTIFY_VIEW,
+        Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_REDISPATCH, Perm.ORDER_URGE, Perm.SURGE_VIEW,
+        Perm.NOTIFY_VIEW,
         Perm.SHIFT_MANAGE, Perm.KNOWLEDGE_EDIT}),
     Role.DISPATCHER: frozenset(_UNIT | {Perm.ORDER_RETURN}),
     Role.FIELD_WORKER: frozenset(_UNIT),

@@ -288,3 +288,62 @@ def public_outages(request, q: SearchText = ""):
 
     with translation.override(settings.LANGUAGE_CODE):  # residents read the labels: the default language
         return selectors.public_outages(q=q)
+
+
+# --- areas: the ids an outage (or an order) names ------------------------------------------------------
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class AreaBuildingOut(Schema):
+    id: int
+    name: str
+
+
+class AreaCommunityOut(Schema):
+    id: int
+    name: str
+    district: Ref
+    road: str | None
+    buildings: list[AreaBuildingOut] = Field(description="Given when at most three communities match")
+
+
+class AreaSearchOut(Schema):
+    districts: list[Ref]
+    communities: list[AreaCommunityOut]
+
+
+class AreaSearchIn(Schema):
+    q: SearchText = Field(description="A fragment of a district, community or road name (中央公园, 人民路)")
+    limit: int = Field(15, ge=1, le=50)
+
+
+@router.get("/areas", response=AreaSearchOut,
+            summary="Find districts, communities (and their buildings) by name: the ids POST /outages needs")
+def area_search(request, params: Query[AreaSearchIn]):
+    """The console's area picker as an API: communities whose name or road contains ``q``, and districts whose
+    name does; the buildings of each community when at most three match."""
+    from django.db.models import Q
+
+    from hotline.customers.models import Community, District
+
+    if not any(has_perm(request.user, p) for p in (Perm.OUTAGE_MANAGE, Perm.ORDER_CREATE)):
+        raise PermissionDeniedError()
+    q = params.q.strip()
+    if not q:
+        raise ValidationError(fields={"q": "Give a name fragment."})
+    districts = list(District.objects.filter(name__contains=q).order_by("name").values("id", "name")[:params.limit])
+    communities = list(Community.objects.filter(Q(name__contains=q) | Q(road__name__contains=q))
+                       .select_related("road", "district").order_by("name")[:params.limit])
+    few = len(communities) <= 3
+    return {
+        "districts": districts,
+        "communities": [
+            {"id": c.pk, "name": c.name, "district": {"id": c.district_id, "name": c.district.name},
+             "road": c.road.name if c.road else None,
+             "buildings": list(c.buildings.order_by("name").values("id", "name")[:200]) if few else []}
+            for c in communities
+        ],
+    }

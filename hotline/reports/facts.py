@@ -60,6 +60,8 @@ DIMS = {dim.name: dim for dim in (
     Dim("order_unit", ORDERS, int, size=len(ORDER_VECTOR)),  # the unit that has the order now: ORDER_VECTOR
     Dim("order_source", ORDERS, str, size=len(ORDER_VECTOR)),  # source: ORDER_VECTOR
     Dim("order_return", ORDERS, str),  # the name of the unit a return came from: returns
+    # the name of the unit a re-dispatch (改派) took the order from: sign-fors due, signed on time
+    Dim("order_redispatch", ORDERS, str, size=2),
     Dim("request_type", ORDERS, int, str),  # (request type, source other than calls): orders
     Dim("request_subject", ORDERS, int, str),  # (subject, source other than calls): orders
     Dim("order_day", ORDERS, str, str),  # (local day ISO, source): orders received
@@ -129,8 +131,9 @@ def order_conditions(now: datetime) -> dict[str, Q]:
     not_cancelled = ~Q(status=Status.CANCELLED)
     sign_due = (Q(accept_due__isnull=False) & not_cancelled & ~Q(status__in=[Status.NEW, Status.RETURNED])
                 & (Q(accepted_at__isnull=False) | Q(accept_due__lte=now)))
+    # An order whose clock is paused now is not due: its deadline moves by the paused time when it restarts.
     resolve_due = (Q(resolve_due__isnull=False) & not_cancelled
-                   & (Q(resolved_at__isnull=False) | Q(resolve_due__lte=now)))
+                   & (Q(resolved_at__isnull=False) | Q(resolve_due__lte=now, paused_at__isnull=True)))
     called_back = Q(callback_at__isnull=False)
     return {
         "cancelled": Q(status=Status.CANCELLED),
@@ -210,7 +213,16 @@ def _orders(facts: Facts, start: datetime, end: datetime, now: datetime) -> None
     for from_unit, source, n in returned:
         facts.add("order_return", from_unit, None, (n,))
         facts.add("order_source", source, None, [0] * returns_at + [n])
-    # Reopened: orders with a "reopened" event, by their unit now; and which of them are unresolved now.
+    # Re-dispatches (改派): each one a sign-for due of the unit the order was taken from, on time only when
+    # that unit had signed for it by its deadline (and then asked to be relieved of it).
+    sign_at = ORDER_VECTOR.index("sign_due")
+    redispatched = (WorkOrderEvent.objects.filter(kind=EventKind.REDISPATCHED, order_id__in=ids)
+                    .order_by().values_list(KT("data__from_unit"), "order__source")
+                    .annotate(n=Count("id"), on_time=Count("id", filter=Q(data__signed_on_time=True))))
+    for from_unit, source, n, on_time in redispatched:
+        facts.add("order_redispatch", from_unit, None, (n, on_time))
+        facts.add("order_source", source, None, [0] * sign_at + [n, on_time])
+        # Reopened: orders with a "reopened" event, by their unit now; and which of them are unresolved now.
     reopened = (WorkOrderEvent.objects.filter(kind=EventKind.REOPENED, order_id__in=ids)
                 .order_by().values_list("order__unit_id", "order__source")
                 .annotate(n=Count("order_id", distinct=True),

@@ -17,10 +17,13 @@ What is counted — the same definitions on the page, in the export and in the A
   - 按时签收率 on-time sign-for rate = orders signed for by their sign-for deadline (``accepted_at ≤
     accept_due``) ÷ orders whose sign-for was due: dispatched to a unit (not waiting at the hotline as
     received or returned), not cancelled, with a deadline, and either signed for or past the deadline.
-    A returned or reopened order is measured on its latest dispatch.
+    A returned or reopened order is measured on its latest dispatch. A re-dispatch (改派) by the hotline
+    counts one more sign-for due for the unit the order was taken from, on time only when that unit had
+    signed for it by its deadline (and asked for the re-dispatch).
   - 按时办结率 on-time resolution rate = orders resolved by their resolution deadline (``resolved_at ≤
-    resolve_due``, the deadline after approved extensions; a reopened order on its new deadline) ÷ orders
-    whose resolution was due: not cancelled, with a deadline, and either resolved or past the deadline.
+    resolve_due``, the deadline after approved extensions and moved by the time its clock was paused (SLA
+    pause, 挂起); a reopened order on its new deadline) ÷ orders whose resolution was due: not cancelled,
+    with a deadline, and either resolved or past the deadline (an order paused now is not past it).
   - 退单率 return rate = returns ÷ dispatches, where a dispatch that the unit sent back is a return and
     dispatches = returns + orders now with a unit. Per unit: the returns by that unit (the unit the
     order was returned from) ÷ (its returns + the orders it has now).
@@ -75,10 +78,13 @@ DEFINITIONS = [
     ("sign_rate", gettext_lazy("On-time sign-for rate (按时签收率)"), gettext_lazy(
         "Orders signed for by their sign-for deadline ÷ orders whose sign-for was due: dispatched to a unit, "
         "not cancelled, and either signed for or past the deadline. A returned or reopened order is measured "
-        "on its latest dispatch.")),
+        "on its latest dispatch. A re-dispatch (改派) by the hotline counts one more sign-for due for the unit the "
+        "order was taken from, on time only when that unit had signed for it in time and asked for the "
+        "re-dispatch.")),
     ("resolve_rate", gettext_lazy("On-time resolution rate (按时办结率)"), gettext_lazy(
-        "Orders resolved by their resolution deadline (after approved extensions) ÷ orders whose resolution "
-        "was due: not cancelled, and either resolved or past the deadline.")),
+        "Orders resolved by their resolution deadline (after approved extensions, and moved by the time the "
+        "clock was paused) ÷ orders whose resolution was due: not cancelled, and either resolved or past the "
+        "deadline (an order whose clock is paused now is not past it).")),
     ("return_rate", gettext_lazy("Return rate (退单率)"), gettext_lazy(
         "Returns ÷ dispatches (a dispatch the unit sent back is a return; dispatches = returns + orders now with "
         "a unit). Per unit: the orders it returned ÷ (those + the orders it has now).")),
@@ -571,6 +577,16 @@ def _orders(report: PeriodReport, facts: Facts, names: _Names) -> None:
         else:
             row = _kpi_row(by_unit, unit_id, names.unit)
         row.returns += int(n)
+    for from_unit, _k, (n, on_time) in facts.rows("order_redispatch"):
+        if unit_ids is None:
+            unit_ids = names.units_by_name()
+        unit_id = unit_ids.get(from_unit)
+        if unit_id is None:
+            row = by_unit.setdefault(f"name:{from_unit}", OrderKpis(key=f"name:{from_unit}", label=from_unit or "?"))
+        else:
+            row = _kpi_row(by_unit, unit_id, names.unit)
+        row.sign_due += int(n)
+        row.signed_on_time += int(on_time)
     total = OrderKpis(key="total", label=_("Total"))
     for row in by_source.values():
         total.add(row)

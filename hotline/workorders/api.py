@@ -15,7 +15,7 @@ from hotline.customers.selectors import phone_display
 from hotline.org.idempotency import IdempotencyKeyHeader, idempotent
 from hotline.org.models import Unit
 from hotline.org.roles import Perm, has_perm, require_perm
-from hotline.workorders import selectors, services
+from hotline.workorders import selectors, services, sla
 from hotline.workorders.files import attachment_url
 from hotline.workorders.models import RequestType, Subject, WorkOrder
 
@@ -48,7 +48,8 @@ class OrderOut(Schema):
     address: str
     community: str | None
     unit: Ref | None
-    created_at: datetime
+    created_at: datetime = Field(description="Received; a 12345 case: when the platform received it")
+    arrived_at: datetime | None = Field(description="A 12345 case: when it reached us")
     dispatched_at: datetime | None
     accepted_at: datetime | None
     resolved_at: datetime | None
@@ -58,6 +59,9 @@ class OrderOut(Schema):
     resolve_due: datetime | None
     is_overdue: bool
     urge_level: int
+    running_due: "RunningDueOut | None" = Field(description="The deadline running now (sign-for, on site, flow "
+                                                            "stopped, resolve), if any")
+    paused_at: datetime | None = Field(description="The SLA clock is paused since (挂起)")
     satisfaction: str = Field(description="satisfied | basic | unsatisfied (the customer reached), refused | "
                                           "not_reached (the callback ended without their opinion), or empty")
     callback_due: datetime | None = Field(description="回访 deadline: 1 working day after the resolution")
@@ -66,6 +70,15 @@ class OrderOut(Schema):
     callback_last_try: str = Field(description="no_answer | refused | wrong_number, or empty")
     callback_next_at: datetime | None = Field(description="When the next try is due (the retry plan)")
     version: int = Field(description="Send it back with a transition: a stale version answers 409 conflict")
+
+
+class RunningDueOut(Schema):
+    kind: str = Field(description="accept | onsite | flow_stopped | resolve | dispatch")
+    due: datetime
+    overdue: bool
+
+
+OrderOut.model_rebuild()
 
 
 class EventOut(Schema):
@@ -94,11 +107,20 @@ class OrderDetailOut(OrderOut):
     cancel_reason: str
     extension_until: datetime | None
     extension_reason: str
+    redispatch_requested_at: datetime | None
+    redispatch_reason: str
+    pause_requested_at: datetime | None
+    pause_reason: str = Field(description="The pending or running pause's reason: no_access | third_party | materials")
+    pause_note: str
+    paused_seconds: int = Field(description="The time the clock was paused, pauses that ended")
     parent: str | None
     duplicates: list[str]
     calibration: CalibrationOut | None
     allowed_actions: list[str]
     events: list[EventOut]
+    in_scope: bool = Field(True, description="False when the transition just taken moved the order out of the "
+                                             "caller's scope (a unit that returned it): the body is the order as "
+                                             "it stood after the caller's action, and the caller cannot read it again")
 
 
 class OrderPage(Schema):
@@ -177,6 +199,23 @@ class DecisionIn(VersionIn):
     approve: bool
 
 
+class RedispatchIn(Schema):
+    version: int | None = None
+    unit_id: int
+    reason: Annotated[str, MaxLen(200)]
+
+
+class ReasonIn(Schema):
+    version: int | None = None
+    reason: Annotated[str, MaxLen(200)]
+
+
+class PauseIn(Schema):
+    version: int | None = None
+    reason: Code = Field(description="no_access | third_party | materials")
+    note: Annotated[str, MaxLen(200)] = ""
+
+
 class CallbackIn(VersionIn):
     satisfaction: Code | None = Field(None, description="The customer reached: satisfied | basic | unsatisfied")
     outcome: Code | None = Field(None, description="A try that did not reach the customer: no_answer (tried "
@@ -214,11 +253,19 @@ def _order_out(actor, order: WorkOrder) -> dict:
         "contact_phone": phone_display(actor, order.contact_phone) if order.contact_phone else "",
         "address": order.address, "community": order.community.name if order.community else None,
         "unit": {"id": order.unit.pk, "name": order.unit.name} if order.unit else None,
+        "running_due": _running_due(order),
         **{name: getattr(order, name) for name in (
-            "created_at", "dispatched_at", "accepted_at", "resolved_at", "dispatch_due", "accept_due",
-            "onsite_due", "resolve_due", "is_overdue", "urge_level", "satisfaction", "version", "callback_due",
-            "callback_overdue", "callback_tries", "callback_last_try", "callback_next_at")},
+            "created_at", "arrived_at", "paused_at", "dispatched_at", "accepted_at", "resolved_at", "dispatch_due",
+            "accept_due", "onsite_due", "resolve_due", "is_overdue", "urge_level", "satisfaction", "version",
+            "callback_due", "callback_overdue", "callback_tries", "callback_last_try", "callback_next_at")},
     }
+
+
+def _running_due(order: WorkOrder) -> dict | None:
+    running = sla.running_deadline(order)
+    if running is None:
+        return None
+    return {"kind": running.kind, "due": running.due, "overdue": running.overdue}
 
 
 def _detail_out(actor, order: WorkOrder) -> dict:
@@ -227,6 +274,9 @@ def _detail_out(actor, order: WorkOrder) -> dict:
         **_order_out(actor, order),
         "description": order.description, "result": order.result, "cancel_reason": order.cancel_reason,
         "extension_until": order.extension_until, "extension_reason": order.extension_reason,
+        **{name: getattr(order, name) for name in (
+            "redispatch_requested_at", "redispatch_reason", "pause_requested_at", "pause_reason", "pause_note",
+            "paused_seconds")},
         "parent": order.parent.number if order.parent else None,
         "duplicates": [d.number for d in order.duplicates.all()],
         "calibration": calibration,
@@ -249,6 +299,17 @@ def _visible(actor, number: str) -> WorkOrder:
 
 def _detail(request, number: str) -> dict:
     return _detail_out(request.user, selectors.order_detail(actor=request.user, number=number))
+
+
+def _answer(request, order: WorkOrder) -> dict:
+    """The answer to a transition: the order as the caller sees it now; when the transition moved it out of
+    the caller's scope (a unit returning it to the hotline), still 200 with what the caller may see: the order
+    as it stood after their own action (nothing of it they had not seen), no actions, ``in_scope: false``."""
+    try:
+        return _detail(request, order.number)
+    except NotFoundError:
+        out = _detail_out(request.user, order)
+        return {**out, "allowed_actions": [], "in_scope": False}
 
 
 def _by_code(model, code: str, field: str):
@@ -338,55 +399,101 @@ def order_dispatch(request, number: str, payload: DispatchIn):
     unit = Unit.objects.filter(pk=payload.unit_id).first()
     if unit is None:
         raise ValidationError(fields={"unit_id": "Unknown unit."})
-    services.order_dispatch(actor=request.user, order=_visible(request.user, number), unit=unit, note=payload.note,
-                            version=payload.version)
-    return _detail(request, number)
+    order = services.order_dispatch(actor=request.user, order=_visible(request.user, number), unit=unit,
+                                    note=payload.note, version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/accept", response=OrderDetailOut, summary="签收: sign for")
 def order_accept(request, number: str, payload: VersionIn):
-    services.order_accept(actor=request.user, order=_visible(request.user, number), note=payload.note,
-                          version=payload.version)
-    return _detail(request, number)
+    order = services.order_accept(actor=request.user, order=_visible(request.user, number), note=payload.note,
+                                  version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/return", response=OrderDetailOut, summary="退回: return to the hotline")
 def order_return(request, number: str, payload: ReturnIn):
-    services.order_return(actor=request.user, order=_visible(request.user, number), reason_code=payload.reason_code,
-                          note=payload.note, version=payload.version)
-    return _detail(request, number)
+    order = services.order_return(actor=request.user, order=_visible(request.user, number),
+                                  reason_code=payload.reason_code,
+                                  note=payload.note, version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/progress", response=OrderDetailOut, summary="Progress report, with photos")
 def order_progress(request, number: str, note: Form[Note], version: Form[int | None] = None,
                    files: File[list[UploadedFile] | None] = None):
-    services.order_progress(actor=request.user, order=_visible(request.user, number), note=note, files=files or [],
-                            version=version)
-    return _detail(request, number)
+    order = services.order_progress(actor=request.user, order=_visible(request.user, number), note=note,
+                                    files=files or [], version=version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/extension", response=OrderDetailOut, summary="延期: request an extension")
 def order_extension(request, number: str, payload: ExtensionIn):
-    services.order_request_extension(actor=request.user, order=_visible(request.user, number), until=payload.until,
-                                     reason=payload.reason, version=payload.version)
-    return _detail(request, number)
+    order = services.order_request_extension(actor=request.user, order=_visible(request.user, number),
+                                             until=payload.until,
+                                             reason=payload.reason, version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/extension/decision", response=OrderDetailOut, summary="Approve or deny an extension")
 def order_extension_decision(request, number: str, payload: DecisionIn):
-    services.order_decide_extension(actor=request.user, order=_visible(request.user, number),
-                                    approve=payload.approve, note=payload.note, version=payload.version)
-    return _detail(request, number)
+    order = services.order_decide_extension(actor=request.user, order=_visible(request.user, number),
+                                            approve=payload.approve, note=payload.note, version=payload.version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/redispatch/request", response=OrderDetailOut,
+             summary="The unit asks the hotline to re-dispatch (改派) the order")
+def order_request_redispatch(request, number: str, payload: ReasonIn):
+    order = services.order_request_redispatch(actor=request.user, order=_visible(request.user, number),
+                                              reason=payload.reason, version=payload.version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/redispatch", response=OrderDetailOut,
+             summary="改派: take the order from its unit (not signed for, or the unit asked) to another unit")
+def order_redispatch(request, number: str, payload: RedispatchIn):
+    require_perm(request.user, Perm.ORDER_REDISPATCH)  # before the unit's lookup
+    unit = Unit.objects.filter(pk=payload.unit_id).first()
+    if unit is None:
+        raise ValidationError(fields={"unit_id": "Unknown unit."})
+    order = services.order_redispatch(actor=request.user, order=_visible(request.user, number), unit=unit,
+                                      reason=payload.reason, version=payload.version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/pause", response=OrderDetailOut,
+             summary="挂起: ask to pause the SLA clock, with a reason (some reasons are approved at once)")
+def order_pause(request, number: str, payload: PauseIn):
+    order = services.order_request_pause(actor=request.user, order=_visible(request.user, number),
+                                         reason=payload.reason, note=payload.note, version=payload.version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/pause/decision", response=OrderDetailOut,
+             summary="Approve or refuse a pause request")
+def order_pause_decision(request, number: str, payload: DecisionIn):
+    order = services.order_decide_pause(actor=request.user, order=_visible(request.user, number),
+                                        approve=payload.approve, note=payload.note, version=payload.version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/resume", response=OrderDetailOut,
+             summary="Restart the paused SLA clock (the deadlines move by the paused time)")
+def order_resume(request, number: str, payload: VersionIn):
+    order = services.order_resume(actor=request.user, order=_visible(request.user, number), note=payload.note,
+                                  version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/resolve", response=OrderDetailOut, summary="办结: resolve, with photos")
 def order_resolve(request, number: str, result: Form[Note], version: Form[int | None] = None,
                   calibration_outcome: Form[Code | None] = None, error_percent: Form[Decimal | None] = None,
                   files: File[list[UploadedFile] | None] = None):
-    services.order_resolve(actor=request.user, order=_visible(request.user, number), result=result,
-                           files=files or [], calibration_outcome=calibration_outcome or "",
-                           error_percent=error_percent, version=version)
-    return _detail(request, number)
+    order = services.order_resolve(actor=request.user, order=_visible(request.user, number), result=result,
+                                   files=files or [], calibration_outcome=calibration_outcome or "",
+                                   error_percent=error_percent, version=version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/callback", response=OrderDetailOut, summary="回访: record the callback")
@@ -397,19 +504,19 @@ def order_callback(request, number: str, payload: CallbackIn):
         raise ValidationError(fields={"satisfaction": "Give either satisfaction or outcome."})
     order = _visible(request.user, number)
     if payload.outcome:
-        services.order_callback_try(actor=request.user, order=order, outcome=payload.outcome, note=payload.note,
-                                    version=payload.version)
+        order = services.order_callback_try(actor=request.user, order=order, outcome=payload.outcome,
+                                            note=payload.note, version=payload.version)
     else:
-        services.order_callback(actor=request.user, order=order, satisfaction=payload.satisfaction or "",
-                                note=payload.note, version=payload.version)
-    return _detail(request, number)
+        order = services.order_callback(actor=request.user, order=order, satisfaction=payload.satisfaction or "",
+                                        note=payload.note, version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/close", response=OrderDetailOut, summary="归档: close")
 def order_close(request, number: str, payload: VersionIn):
-    services.order_close(actor=request.user, order=_visible(request.user, number), note=payload.note,
-                         version=payload.version)
-    return _detail(request, number)
+    order = services.order_close(actor=request.user, order=_visible(request.user, number), note=payload.note,
+                                 version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/cancel", response=OrderDetailOut, summary="Cancel, or link as a duplicate")
@@ -417,22 +524,24 @@ def order_cancel(request, number: str, payload: CancelIn):
     order = _visible(request.user, number)
     if payload.parent_number:
         parent = _visible(request.user, payload.parent_number)
-        services.order_link_duplicate(actor=request.user, order=order, parent=parent, version=payload.version)
+        order = services.order_link_duplicate(actor=request.user, order=order, parent=parent,
+                                              version=payload.version)
     else:
-        services.order_cancel(actor=request.user, order=order, reason=payload.reason, version=payload.version)
-    return _detail(request, number)
+        order = services.order_cancel(actor=request.user, order=order, reason=payload.reason,
+                                      version=payload.version)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/urge", response=OrderDetailOut, summary="督办: urge the unit")
 def order_urge(request, number: str, payload: NoteIn):
-    services.order_urge(actor=request.user, order=_visible(request.user, number), note=payload.note)
-    return _detail(request, number)
+    order = services.order_urge(actor=request.user, order=_visible(request.user, number), note=payload.note)
+    return _answer(request, order)
 
 
 @router.post("/orders/{number}/notes", response=OrderDetailOut, summary="Add a coordination note")
 def order_note(request, number: str, payload: NoteIn):
-    services.order_note(actor=request.user, order=_visible(request.user, number), note=payload.note)
-    return _detail(request, number)
+    order = services.order_note(actor=request.user, order=_visible(request.user, number), note=payload.note)
+    return _answer(request, order)
 
 
 @router.get("/alerts", response=list[AlertOut], summary="Unread alerts of my unit")

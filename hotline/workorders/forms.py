@@ -11,6 +11,7 @@ from hotline.workorders.models import (
     REACHED,
     CalibrationOutcome,
     CallbackTry,
+    PauseReason,
     ReturnReason,
     Status,
     Subject,
@@ -135,6 +136,30 @@ class DispatchForm(ActionForm):
         if unit is None:
             raise forms.ValidationError(_("Choose a unit."))
         return unit
+
+
+class RedispatchForm(DispatchForm):
+    """改派: another unit, and why."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    field_order = ["unit", "reason", "version"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["note"]
+
+
+class RedispatchRequestForm(ActionForm):
+    reason = forms.CharField(label=_("Why another unit should take it"), max_length=200, required=False)
+
+
+class PauseRequestForm(ActionForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=[("", "—"), *PauseReason.choices])
+    note = forms.CharField(label=_("What we are waiting for"), max_length=200, required=False)
+
+
+class ResumeForm(ActionForm):
+    note = _note()
 
 
 class AcceptForm(ActionForm):

@@ -138,6 +138,8 @@ class WorkOrder(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("received"), db_index=True)
+    # When a case from another platform (12345) reached us; ``created_at`` keeps the platform's received time.
+    arrived_at = models.DateTimeField(_("reached us"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("signed for"), null=True, blank=True)
@@ -169,6 +171,19 @@ class WorkOrder(models.Model):
     callback_last_try = models.CharField(_("last callback try"), max_length=16, choices=CallbackTry.choices,
                                          blank=True)
     callback_next_at = models.DateTimeField(_("next callback try"), null=True, blank=True)
+    # Re-dispatch (改派): a unit's pending request that the hotline send the order to another unit.
+    redispatch_requested_at = models.DateTimeField(_("re-dispatch requested"), null=True, blank=True)
+    redispatch_reason = models.CharField(_("re-dispatch reason"), max_length=200, blank=True, db_default="")
+
+    # (The new columns have database defaults: added in place, without rewriting a table of millions.)
+    # SLA pause (挂起): a pending request (reason code and note), and the pause running now, if any. The
+    # paused time is added to the deadlines still running when the clock restarts (``paused_seconds``
+    # totals the pauses that ended).
+    pause_requested_at = models.DateTimeField(_("pause requested"), null=True, blank=True)
+    pause_reason = models.CharField(_("pause reason"), max_length=20, blank=True, db_default="")
+    pause_note = models.CharField(_("pause note"), max_length=200, blank=True, db_default="")
+    paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("paused time (s)"), default=0, db_default=0)
 
     result = models.TextField(_("result"), blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
@@ -216,6 +231,14 @@ class ReturnReason(models.TextChoices):
     CUSTOMER_SIDE = "customer_side", _("Customer's own installation")
 
 
+class PauseReason(models.TextChoices):
+    """Why the clock may stop: waiting that is not the unit's doing."""
+
+    NO_ACCESS = "no_access", _("No access to the premises")
+    THIRD_PARTY = "third_party", _("Waiting for a third party")
+    MATERIALS = "materials", _("Waiting for materials")
+
+
 class EventKind(models.TextChoices):
     CREATED = "created", _("Received")
     DISPATCHED = "dispatched", _("Dispatched")
@@ -234,6 +257,12 @@ class EventKind(models.TextChoices):
     URGED = "urged", _("Urged")
     NOTE = "note", _("Coordination note")
     DUPLICATE_LINKED = "duplicate_linked", _("Duplicate linked")
+    REDISPATCH_REQUESTED = "redispatch_requested", _("Re-dispatch requested")
+    REDISPATCHED = "redispatched", _("Re-dispatched")
+    PAUSE_REQUESTED = "pause_requested", _("Pause requested")
+    PAUSED = "paused", _("Clock paused")
+    PAUSE_DENIED = "pause_denied", _("Pause refused")
+    RESUMED = "resumed", _("Clock restarted")
 
 
 class WorkOrderEvent(models.Model):
@@ -409,6 +438,7 @@ class AlertLevel(models.IntegerChoices):
     MANUAL = 4, _("Urged by the hotline")
     NEW_ORDER = 5, _("New order")
     REOPENED = 6, _("Reopened: the customer is not satisfied")
+    REDISPATCHED = 7, _("Re-dispatched to another unit")
 
 
 class Alert(models.Model):

@@ -4,7 +4,7 @@ version and writes a timeline event; refused with a DomainError (and nothing cha
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -27,6 +27,7 @@ from hotline.workorders.models import (
     CallbackTry,
     EventKind,
     MeterCalibration,
+    PauseReason,
     ReturnReason,
     Satisfaction,
     Source,
@@ -66,7 +67,17 @@ RULES: dict[str, Rule] = {
                    S.CANCELLED),
     "urge": Rule(Perm.ORDER_URGE, (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED), None),
     "note": Rule(Perm.ORDER_NOTE, tuple(S), None),
+    # 改派: the unit asks for it (with a reason); the hotline takes an order not signed for yet (or whose unit
+    # asked) from its unit and sends it to another.
+    "request_redispatch": Rule(Perm.ORDER_RETURN, (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED), None,
+                               unit_scoped=True),
+    "redispatch": Rule(Perm.ORDER_REDISPATCH, (S.DISPATCHED, S.REOPENED, S.ACCEPTED, S.IN_PROGRESS), S.DISPATCHED),
+    # SLA pause (挂起): the unit asks, the shift lead (or a rule, for some reasons) approves; the unit restarts it.
+    "request_pause": Rule(Perm.ORDER_WORK, (S.ACCEPTED, S.IN_PROGRESS), None, unit_scoped=True),
+    "decide_pause": Rule(Perm.ORDER_APPROVE_EXTENSION, (S.ACCEPTED, S.IN_PROGRESS), None),
+    "resume": Rule(Perm.ORDER_WORK, (S.ACCEPTED, S.IN_PROGRESS), None, unit_scoped=True),
 }
+SIGNED_FOR = (S.ACCEPTED, S.IN_PROGRESS)
 
 
 def allowed_actions(actor, order: WorkOrder) -> list[str]:
@@ -85,6 +96,17 @@ def allowed_actions(actor, order: WorkOrder) -> list[str]:
             continue
         if name in ("cancel", "close") and order.source == Source.GOV_12345:
             continue  # a 12345 case is returned to the platform instead, and closed when the reply is sent
+        if name == "request_redispatch" and order.redispatch_requested_at:
+            continue
+        if name == "redispatch" and order.status in SIGNED_FOR and not order.redispatch_requested_at:
+            continue  # signed for: the unit has it in hand, unless it asked to be relieved of it
+        if name == "request_pause" and (order.source == Source.GOV_12345 or order.pause_requested_at
+                                        or order.paused_at):
+            continue  # a 12345 case follows the platform's rules: its own extension instead
+        if name == "decide_pause" and not order.pause_requested_at:
+            continue
+        if name == "resume" and not order.paused_at:
+            continue
         actions.append(name)
     return actions
 
@@ -121,11 +143,17 @@ def _transition(name: str, *, actor, order: WorkOrder, version: int | None, kind
             )
         from_status = locked.status
         target = to_status or rule.target or from_status
+        pause = {}
+        if target not in SIGNED_FOR:
+            # The order leaves the unit's hands (resolved, returned, re-dispatched, cancelled): a running
+            # pause ends here (its time moves the deadlines first) and a pending request lapses.
+            pause = _end_pause(locked, timezone.now())
+            locked.pause_requested_at, locked.pause_reason, locked.pause_note = None, "", ""
         if _phase(target) != _phase(from_status):
             # A new step (sign-for, then resolution) starts its own urge cycle; ``apply`` may then
             # record that the step just finished late (a late resolution stays overdue).
             locked.urge_level, locked.is_overdue = 0, False
-        data = apply(locked) if apply else {}
+        data = {**pause, **(apply(locked) if apply else {})}
         locked.status = target
         locked.sla_next_at = sla.next_urge(locked)
         locked.version += 1
@@ -156,7 +184,8 @@ def _action_label(name: str) -> str:
         "dispatch": _("dispatched"), "accept": _("signed for"), "return": _("returned"), "progress": _("updated"),
         "request_extension": _("extended"), "decide_extension": _("extended"), "resolve": _("resolved"),
         "callback": _("called back"), "close": _("closed"), "cancel": _("cancelled"), "urge": _("urged"),
-        "note": _("annotated"),
+        "note": _("annotated"), "request_redispatch": _("re-dispatched"), "redispatch": _("re-dispatched"),
+        "request_pause": _("paused"), "decide_pause": _("paused"), "resume": _("restarted"),
     }
     return labels[name]
 
@@ -214,8 +243,11 @@ def _staff_sms(order: WorkOrder, alert: Alert, head: User | None = None) -> None
 def order_create(*, actor, request_type, subject, title: str, description: str = "", urgency: str | None = None,
                  account=None, community=None, contact_name: str = "", contact_phone: str = "", address: str = "",
                  source: str = Source.CALL, unit: Unit | None = None, calibration: dict | None = None,
-                 external_id: str = "", deadlines: dict | None = None, at: datetime | None = None) -> WorkOrder:
-    """Receive (受理) an order; with ``unit`` it is dispatched at once (an emergency goes straight out)."""
+                 external_id: str = "", deadlines: dict | None = None, at: datetime | None = None,
+                 arrived_at: datetime | None = None) -> WorkOrder:
+    """Receive (受理) an order; with ``unit`` it is dispatched at once (an emergency goes straight out).
+    A case from another platform (12345) is received ``at`` the platform's time and ``arrived_at`` the moment
+    it reached us: the order and its deadlines keep the platform's clock, its dispatch is when it arrived."""
     require_perm(actor, Perm.ORDER_CREATE)
     title = _required(title, "title", _("Give the order a short title."))
     # Whoever calls (API, console, 12345, imports): the digits the screen pop matches (１３８… → 138…).
@@ -232,6 +264,7 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
         address = address or premise.address
         contact_name = contact_name or account.holder_name
     now = at or timezone.now()
+    dispatch_at = max(arrived_at or now, now)
     if unit is not None:
         _require_rule_perm(actor, "dispatch")
         _check_unit(unit)
@@ -244,17 +277,17 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
             number=number, source=source, external_id=external_id, request_type=request_type,
             subject=subject, urgency=urgency, account=account, community=community, contact_name=contact_name[:50],
             contact_phone=contact_phone[:20], address=address[:200], title=title[:100], description=description,
-            created_by=actor, created_at=now, dispatch_due=due["dispatch_due"],
+            created_by=actor, created_at=now, dispatch_due=due["dispatch_due"], arrived_at=arrived_at,
         )
         # A platform's own deadlines (12345) are kept; ours are set at dispatch.
         order.accept_due, order.resolve_due = (deadlines or {}).get("accept_due"), (deadlines or {}).get("resolve_due")
         events = [WorkOrderEvent(at=now, actor=actor, kind=EventKind.CREATED, to_status=Status.NEW,
                                  note=description[:2000])]
         if unit is not None:
-            _apply_dispatch(order, unit, now, due)
+            _apply_dispatch(order, unit, dispatch_at, due)
             order.status = Status.DISPATCHED
             order.sla_next_at = sla.next_urge(order)
-            events.append(WorkOrderEvent(at=now, actor=actor, kind=EventKind.DISPATCHED, from_status=Status.NEW,
+            events.append(WorkOrderEvent(at=dispatch_at, actor=actor, kind=EventKind.DISPATCHED, from_status=Status.NEW,
                                          to_status=Status.DISPATCHED, unit=unit, data={"unit": unit.name}))
         order.save(force_insert=True)
         for event in events:
@@ -267,6 +300,17 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
         if unit is not None:
             _new_order_alert(order)
     return order
+
+
+def default_title(*, subject, address: str = "", account=None, community=None) -> str:
+    """An order's title when none is typed: the subject and where (``爆管 · 张店区人民路128号``); the call's
+    summary stays the description."""
+    where = (address or "").strip()
+    if not where and account is not None:
+        where = account.premise.address
+    if not where and community is not None:
+        where = community.name
+    return f"{subject.name} · {where}"[:100] if where else subject.name
 
 
 def _check_unit(unit: Unit | None) -> None:
@@ -549,6 +593,147 @@ def order_note(*, actor, order: WorkOrder, note: str, version: int | None = None
     _require_rule_perm(actor, "note")
     note = _required(note, "note", _("Write the note."))
     return _transition("note", actor=actor, order=order, version=version, kind=EventKind.NOTE, note=note)
+
+
+# --- re-dispatch (改派) ----------------------------------------------------------------------------
+
+def order_request_redispatch(*, actor, order: WorkOrder, reason: str, version: int | None = None) -> WorkOrder:
+    """The unit asks the hotline to send the order to another unit (it keeps the order meanwhile)."""
+    _require_rule_perm(actor, "request_redispatch")
+    reason = _required(reason, "reason", _("Say why the order should go to another unit."))
+
+    def apply(o: WorkOrder) -> dict:
+        if o.redispatch_requested_at:
+            raise InvalidStateError(_("A re-dispatch request is already waiting for the hotline."))
+        o.redispatch_requested_at, o.redispatch_reason = timezone.now(), reason[:200]
+        return {}
+
+    return _transition("request_redispatch", actor=actor, order=order, version=version,
+                       kind=EventKind.REDISPATCH_REQUESTED, note=reason, apply=apply)
+
+
+def order_redispatch(*, actor, order: WorkOrder, unit: Unit, reason: str, version: int | None = None) -> WorkOrder:
+    """改派: the hotline takes the order from its unit (not signed for yet, or the unit asked) and sends it to
+    ``unit``. The first unit is told; its sign-for counts as missed in the KPIs (unless it had signed for
+    it in time and asked to be relieved); the new unit's sign-for clock starts now, the resolution deadline
+    stays (a re-dispatch does not buy time)."""
+    _require_rule_perm(actor, "redispatch")
+    _check_unit(unit)
+    reason = _required(reason, "reason", _("Give the reason for the re-dispatch."))
+    previous: dict[str, int | None] = {}
+
+    def apply(o: WorkOrder) -> dict:
+        if o.status in SIGNED_FOR and not o.redispatch_requested_at:
+            raise InvalidStateError(_("Order %(number)s is signed for: it can be re-dispatched only when its unit "
+                                      "asks for it.") % {"number": o.number})
+        if o.unit_id == unit.pk:
+            raise ValidationError(_("The order is already with this unit."), fields={"unit": _("Choose another unit.")})
+        now = timezone.now()
+        first = o.unit
+        previous["unit_id"] = o.unit_id
+        data = {"unit": unit.name, "from_unit": first.name if first else "", "from_unit_id": o.unit_id,
+                "requested": bool(o.redispatch_requested_at),
+                "signed_on_time": bool(o.accepted_at and o.accept_due and o.accepted_at <= o.accept_due)}
+        _apply_dispatch(o, unit, now, sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now))
+        o.accepted_at = None
+        o.redispatch_requested_at, o.redispatch_reason = None, ""
+        o.extension_until, o.extension_reason = None, ""
+        return data
+
+    def after(o: WorkOrder, event) -> None:
+        first_id = previous.get("unit_id")
+        if first_id is not None:
+            # The first unit's open alerts of the order are done with; it is told where the order went.
+            Alert.objects.filter(order=o, unit_id=first_id, read_at__isnull=True).update(read_at=event.at)
+            Alert.objects.create(unit_id=first_id, order=o, level=AlertLevel.REDISPATCHED,
+                                 message=(_("Order %(number)s was re-dispatched to %(unit)s: %(reason)s")
+                                          % {"number": o.number, "unit": unit.name, "reason": reason})[:200])
+        _new_order_alert(o)
+
+    return _transition("redispatch", actor=actor, order=order, version=version, kind=EventKind.REDISPATCHED,
+                       note=reason, apply=apply, after=after)
+
+
+# --- SLA pause (挂起) ------------------------------------------------------------------------------
+
+def _end_pause(o: WorkOrder, now: datetime) -> dict:
+    """Restart a paused clock: the deadlines still running move by the paused time. Returns the event's data."""
+    if not o.paused_at:
+        return {}
+    paused = max(now - o.paused_at, timedelta(0))
+    if o.resolve_due:
+        o.resolve_due += paused
+    if o.onsite_due and o.onsite_due > o.paused_at:
+        o.onsite_due += paused
+    seconds = int(paused.total_seconds())
+    o.paused_seconds += seconds
+    o.paused_at, o.pause_reason, o.pause_note = None, "", ""
+    return {"paused_seconds": seconds}
+
+
+def _start_pause(o: WorkOrder, now: datetime, reason: str, note: str) -> None:
+    o.paused_at, o.pause_reason, o.pause_note = now, reason, note[:200]
+    o.pause_requested_at = None
+
+
+def order_request_pause(*, actor, order: WorkOrder, reason: str, note: str = "",
+                        version: int | None = None) -> WorkOrder:
+    """挂起申请: the unit asks to stop the clock while it waits for something that is not its doing. Reasons
+    in ``settings.SLA_PAUSE_AUTO_APPROVE`` pause at once; the others wait for the shift lead."""
+    from django.conf import settings
+
+    _require_rule_perm(actor, "request_pause")
+    if reason not in PauseReason.values:
+        raise ValidationError(_("Choose why the clock should stop."), fields={"reason": _("Choose a reason.")})
+    note = (note or "").strip()
+    auto = reason in settings.SLA_PAUSE_AUTO_APPROVE
+
+    def apply(o: WorkOrder) -> dict:
+        if o.source == Source.GOV_12345:
+            raise InvalidStateError(_("A 12345 case cannot be paused: it follows the platform's rules (ask for "
+                                      "the platform's extension instead)."))
+        if o.paused_at or o.pause_requested_at:
+            raise InvalidStateError(_("The clock of order %(number)s is already paused or a pause is waiting "
+                                      "for a decision.") % {"number": o.number})
+        now = timezone.now()
+        if o.resolve_due and now > o.resolve_due:
+            raise InvalidStateError(_("A pause must be asked for before the deadline."))
+        if auto:
+            _start_pause(o, now, reason, note)
+        else:
+            o.pause_requested_at, o.pause_reason, o.pause_note = now, reason, note[:200]
+        return {"reason": reason, "auto": auto}
+
+    return _transition("request_pause", actor=actor, order=order, version=version,
+                       kind=EventKind.PAUSED if auto else EventKind.PAUSE_REQUESTED, note=note, apply=apply)
+
+
+def order_decide_pause(*, actor, order: WorkOrder, approve: bool, note: str = "",
+                       version: int | None = None) -> WorkOrder:
+    """The shift lead approves (the clock stops now) or refuses a pending pause request."""
+    def apply(o: WorkOrder) -> dict:
+        if not o.pause_requested_at:
+            raise InvalidStateError(_("There is no pause request to decide."))
+        data = {"reason": o.pause_reason}
+        if approve:
+            _start_pause(o, timezone.now(), o.pause_reason, o.pause_note)
+        else:
+            o.pause_requested_at, o.pause_reason, o.pause_note = None, "", ""
+        return data
+
+    return _transition("decide_pause", actor=actor, order=order, version=version,
+                       kind=EventKind.PAUSED if approve else EventKind.PAUSE_DENIED, note=note, apply=apply)
+
+
+def order_resume(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
+    """The unit restarts the clock (what it waited for came): the deadlines move by the paused time."""
+    def apply(o: WorkOrder) -> dict:
+        if not o.paused_at:
+            raise InvalidStateError(_("The clock of order %(number)s is not paused.") % {"number": o.number})
+        return _end_pause(o, timezone.now())
+
+    return _transition("resume", actor=actor, order=order, version=version, kind=EventKind.RESUMED, note=note,
+                       apply=apply)
 
 
 def order_viewed(*, actor, order: WorkOrder, via: str) -> None:

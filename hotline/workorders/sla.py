@@ -5,6 +5,7 @@ A limit is written ``<n><unit>``: ``m``/``h``/``d`` are calendar minutes, hours 
 8 h by default). Working time runs only inside ``settings.WORKING_HOURS`` on working days: Monday to
 Friday, except holidays, plus weekend days marked as worked (调休) in the ``Holiday`` table."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -140,7 +141,9 @@ def urge_schedule(order, calendar: WorkCalendar | None = None) -> list[tuple[int
 
 
 def next_urge(order, calendar: WorkCalendar | None = None) -> datetime | None:
-    """When the order's urge level next rises, or None."""
+    """When the order's urge level next rises, or None (also while its clock is paused)."""
+    if getattr(order, "paused_at", None):
+        return None
     for level, at in urge_schedule(order, calendar):
         if level > order.urge_level:
             return at
@@ -163,3 +166,93 @@ def callback_retry_at(tried_at: datetime, calendar: WorkCalendar | None = None) 
     span = parse_limit(settings.CALLBACK_RETRY_SPAN) or Limit(2, "wd")
     gaps = max(1, settings.CALLBACK_TRIES - 1)
     return (calendar or WorkCalendar()).add(tried_at, Limit(span.amount / gaps, span.unit))
+
+
+# --- the deadlines of an order, and the one running now ----------------------------------------------
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    """One deadline of an order: the field that holds it, the field that records it was met, and the
+    statuses in which its clock runs. Which kinds there are is this list (``DEADLINE_KINDS``): a new
+    milestone is one more entry, and the order list, the order page and the API follow."""
+
+    kind: str
+    label: object  # a lazy translation
+    overdue_label: object  # why an order is marked when this deadline has passed
+    due_field: str
+    done_field: str  # the moment it was met (a field the model may not have yet: then never running)
+    statuses: tuple[str, ...]
+    pausable: bool = True  # stops while the order's SLA clock is paused
+    # A milestone inside a step (on site, flow stopped) runs until its moment is recorded; a step's own
+    # deadline (dispatch, sign-for, resolve) runs while the order is in one of ``statuses``.
+    milestone: bool = False
+
+
+def _deadline_kinds() -> list[DeadlineKind]:
+    from django.utils.translation import gettext_lazy as _
+
+    from hotline.workorders.models import WITH_UNIT, Status
+
+    return [
+        DeadlineKind("dispatch", _("Dispatch by"), _("Dispatch overdue"), "dispatch_due", "dispatched_at",
+                     (Status.NEW, Status.RETURNED), pausable=False),
+        DeadlineKind("accept", _("Sign for by"), _("Sign-for overdue"), "accept_due", "accepted_at",
+                     (Status.DISPATCHED, Status.REOPENED), pausable=False),
+        DeadlineKind("onsite", _("On site by"), _("On-site overdue"), "onsite_due", "onsite_at", WITH_UNIT,
+                     milestone=True),
+        DeadlineKind("flow_stopped", _("Flow stopped by"), _("Flow-stop overdue"), "flow_stopped_due",
+                     "flow_stopped_at", WITH_UNIT, milestone=True),
+        DeadlineKind("resolve", _("Resolve by"), _("Resolution overdue"), "resolve_due", "resolved_at", WITH_UNIT),
+    ]
+
+
+DEADLINE_KINDS = _deadline_kinds()
+
+
+@dataclass(frozen=True)
+class Running:
+    kind: str
+    label: object
+    overdue_label: object
+    due: datetime
+    overdue: bool
+
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _has_field(order, name: str) -> bool:
+    model = type(order)
+    if model not in _FIELDS:
+        _FIELDS[model] = frozenset(f.attname for f in order._meta.concrete_fields)
+    return name in _FIELDS[model]
+
+
+def deadline_rows(order, now: datetime | None = None) -> list[dict]:
+    """Every deadline the order has: label, due, when it was met (``done``), whether its clock runs now."""
+    now = now or timezone.now()
+    rows = []
+    for spec in DEADLINE_KINDS:
+        if not _has_field(order, spec.due_field):
+            continue
+        due = getattr(order, spec.due_field)
+        has_done = _has_field(order, spec.done_field)
+        done = getattr(order, spec.done_field) if has_done else None
+        active = (due is not None and order.status in spec.statuses
+                  and (not spec.milestone or (has_done and done is None))
+                  and not (spec.pausable and getattr(order, "paused_at", None)))
+        if due or done:
+            # A step running again (an order returned and re-dispatched) shows its clock, not the old tick.
+            rows.append({"kind": spec.kind, "label": spec.label, "due": due, "done": None if active else done,
+                         "active": active, "overdue": bool(active and due < now), "spec": spec})
+    return rows
+
+
+def running_deadline(order, now: datetime | None = None) -> Running | None:
+    """The deadline that runs now and comes first (an overdue one before any other), or None."""
+    now = now or timezone.now()
+    running = [row for row in deadline_rows(order, now) if row["active"]]
+    if not running:
+        return None
+    row = min(running, key=lambda r: r["due"])
+    return Running(row["kind"], row["spec"].label, row["spec"].overdue_label, row["due"], row["overdue"])

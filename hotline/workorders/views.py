@@ -3,7 +3,7 @@ callbacks due. Thin: reads through ``selectors``, writes through ``services``; t
 who may do what, and their DomainErrors are shown on the page."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,9 +24,9 @@ from hotline.workorders import selectors, services, sla
 from hotline.workorders.assignment import default_unit
 from hotline.workorders.models import (
     REACHED,
-    WITH_UNIT,
     CalibrationOutcome,
     EventKind,
+    PauseReason,
     ReturnReason,
     Satisfaction,
     Status,
@@ -56,7 +56,7 @@ def order_list(request):
     now = timezone.now()
     for o in rows:  # rendered in two layouts (table, phone cards): work each row's pieces out once
         o.url = reverse("workorders:detail", args=[o.number])
-        o.due_html = due_html(o.resolve_due, active=o.is_open, now=now)
+        o.due_html, o.marked, o.flags = deadline_cell(o, now)
     tabs = [{"value": value, "label": label, "count": counts.get(value), "active": value == flt.status,
              "url": _page_url(params, 1, status=value)}
             for value, label in f.STATUS_TABS if value in ("open", "", flt.status) or counts.get(value, 1)]
@@ -71,6 +71,34 @@ def order_list(request):
         return render(request, "workorders/list.html#results", context)
     context["filters"] = f.OrderFilterForm(params, show_units=has_perm(request.user, Perm.ORDER_VIEW_ALL))
     return render(request, "workorders/list.html", context)
+
+
+def deadline_cell(order: WorkOrder, now) -> tuple[str, bool, list[str]]:
+    """The list's deadline cell: the deadline running now (sign-for, on site, flow stopped, resolve; see
+    ``sla.DEADLINE_KINDS``) with its name, whether the row is marked, and the flags that say why (and what
+    waits for the hotline)."""
+    from django.utils.html import format_html
+
+    running = sla.running_deadline(order, now)
+    flags = []
+    if running is not None:
+        html = format_html('<span class="small text-muted d-block due-kind" data-kind="{}">{}</span>', running.kind,
+                           running.label) + due_html(running.due, active=True, now=now)
+    elif order.paused_at:
+        html = format_html('<span class="badge text-bg-secondary due-paused">{}</span>', _("Clock paused"))
+    else:
+        done = order.resolve_due if order.status not in (Status.NEW, Status.RETURNED) else order.dispatch_due
+        html = due_html(done, active=False, now=now)
+    marked = bool(order.is_overdue or (running is not None and running.overdue))
+    if running is not None and running.overdue:
+        flags.append(str(running.overdue_label))
+    elif order.is_overdue:
+        flags.append(_("Past a deadline"))
+    if order.redispatch_requested_at:
+        flags.append(_("Re-dispatch requested"))
+    if order.pause_requested_at:
+        flags.append(_("Pause requested"))
+    return html, marked, flags
 
 
 def due_html(due, *, active: bool, now) -> str:
@@ -132,6 +160,11 @@ ACTIONS: dict[str, Action] = {
     "duplicate": Action(f.DuplicateForm, "cancel", gettext_lazy("Link as duplicate")),
     "cancel": Action(f.CancelForm, "cancel", gettext_lazy("Cancel the order")),
     "note": Action(f.NoteForm, "note", gettext_lazy("Coordination note")),
+    "redispatch": Action(f.RedispatchForm, "redispatch", gettext_lazy("Re-dispatch")),
+    "request_redispatch": Action(f.RedispatchRequestForm, "request_redispatch", gettext_lazy("Ask for re-dispatch")),
+    "request_pause": Action(f.PauseRequestForm, "request_pause", gettext_lazy("Pause the clock")),
+    "decide_pause": Action(f.ExtensionDecideForm, "decide_pause", gettext_lazy("Decide the pause")),
+    "resume": Action(f.ResumeForm, "resume", gettext_lazy("Restart the clock")),
 }
 
 
@@ -163,7 +196,8 @@ def order_action(request, number: str, action: str):
         else:
             messages.success(request, message)
             if not selectors.orders_visible_to(request.user).filter(pk=order.pk).exists():
-                # Returned to the hotline: the unit no longer sees the order; back to its queue.
+                # Returned to the hotline (or re-dispatched): the unit no longer sees the order; back to its
+                # queue, with the message that says it was done.
                 return redirect(_next_url(request) or reverse("workorders:queue"))
             return redirect(_next_url(request) or reverse("workorders:detail", args=[order.number]))
     return _render_detail(request, order, bound=(action, form), status=status)
@@ -206,6 +240,11 @@ def _render_detail(request, order: WorkOrder, *, bound=None, conflict: bool = Fa
         "calls": [(c, phone_display(user, c.caller_number)) for c in order.calls.all()],
         "deadlines": _deadlines(order),
         "timeline": [_timeline_entry(e) for e in reversed(order.events.all())],
+        # The 督办 badge counts the urge events the timeline shows (the hotline's, the sweep's, the platform's).
+        "urged": sum(1 for e in order.events.all() if e.kind == EventKind.URGED),
+        "arrived_late": bool(order.arrived_at and abs(order.arrived_at - order.created_at)
+                             > timedelta(minutes=settings.RECEIVED_SKEW_MINUTES)),
+        "paused_minutes": order.paused_seconds // 60,
         "forms": forms,
         "actions": [(name, ACTIONS[name].label, forms[name]) for name in names if name != "note"],
         "note_form": forms.get("note"),
@@ -238,6 +277,16 @@ def _timeline_entry(event: WorkOrderEvent) -> TimelineEntry:
             and data.get("until"):
         until = timezone.localtime(datetime.fromisoformat(data["until"]))
         detail = _("until %(time)s") % {"time": until.strftime("%Y-%m-%d %H:%M")}
+    elif event.kind == EventKind.REDISPATCHED and data.get("unit"):
+        detail = _("from %(from)s to %(unit)s") % {"from": data.get("from_unit") or "—", "unit": data["unit"]}
+    elif event.kind in (EventKind.PAUSE_REQUESTED, EventKind.PAUSED, EventKind.PAUSE_DENIED) \
+            and data.get("reason") in PauseReason.values:
+        detail = str(PauseReason(data["reason"]).label)
+        if data.get("auto"):
+            detail = _("%(reason)s (approved by rule)") % {"reason": detail}
+    elif data.get("paused_seconds") is not None:
+        detail = _("paused %(minutes)s min; the deadlines moved by as much") % {
+            "minutes": data["paused_seconds"] // 60}
     elif event.kind == EventKind.DUPLICATE_LINKED and data.get("parent"):
         detail = _("of %(number)s") % {"number": data["parent"]}
     elif data.get("calibration_outcome") in CalibrationOutcome.values:
@@ -247,21 +296,45 @@ def _timeline_entry(event: WorkOrderEvent) -> TimelineEntry:
 
 
 def _deadlines(order: WorkOrder) -> list[dict]:
-    """The order's deadlines; those still running are ``active`` (time left or overdue shown)."""
-    rows = [
-        (_("Dispatch by"), order.dispatch_due, order.dispatched_at, order.status in (Status.NEW, Status.RETURNED)),
-        (_("Sign for by"), order.accept_due, order.accepted_at, order.status in (Status.DISPATCHED, Status.REOPENED)),
-        (_("On site by"), order.onsite_due, None, False),
-        (_("Resolve by"), order.resolve_due, order.resolved_at, order.status in WITH_UNIT),
-    ]
-    # A step running again (an order returned and re-dispatched) shows its clock, not the old tick.
-    return [{"label": label, "due": due, "done": None if active else done, "active": active}
-            for label, due, done, active in rows if due or done]
+    """The order's deadlines (``sla.DEADLINE_KINDS``); those still running are ``active`` (time left or
+    overdue shown)."""
+    return sla.deadline_rows(order)
 
 
 def _dispatch(actor, order, d):
     services.order_dispatch(actor=actor, order=order, unit=d["unit"], note=d["note"], version=d["version"])
     return _("Order %(number)s dispatched to %(unit)s.") % {"number": order.number, "unit": d["unit"].name}
+
+
+def _redispatch(actor, order, d):
+    services.order_redispatch(actor=actor, order=order, unit=d["unit"], reason=d["reason"], version=d["version"])
+    return _("Order %(number)s re-dispatched to %(unit)s.") % {"number": order.number, "unit": d["unit"].name}
+
+
+def _request_redispatch(actor, order, d):
+    services.order_request_redispatch(actor=actor, order=order, reason=d["reason"], version=d["version"])
+    return _("Re-dispatch of order %(number)s requested.") % {"number": order.number}
+
+
+def _request_pause(actor, order, d):
+    paused = services.order_request_pause(actor=actor, order=order, reason=d["reason"], note=d["note"],
+                                          version=d["version"])
+    if paused.paused_at:
+        return _("The clock of order %(number)s is paused.") % {"number": order.number}
+    return _("Pause of order %(number)s requested.") % {"number": order.number}
+
+
+def _decide_pause(actor, order, d):
+    approve = d["decision"] == "approve"
+    services.order_decide_pause(actor=actor, order=order, approve=approve, note=d["note"], version=d["version"])
+    if approve:
+        return _("Pause of order %(number)s approved: the clock is stopped.") % {"number": order.number}
+    return _("Pause of order %(number)s refused.") % {"number": order.number}
+
+
+def _resume(actor, order, d):
+    services.order_resume(actor=actor, order=order, note=d["note"], version=d["version"])
+    return _("The clock of order %(number)s runs again.") % {"number": order.number}
 
 
 def _accept(actor, order, d):
@@ -354,7 +427,8 @@ HANDLERS = {
     "dispatch": _dispatch, "accept": _accept, "return": _return, "progress": _progress,
     "request_extension": _request_extension, "decide_extension": _decide_extension, "resolve": _resolve,
     "callback": _callback, "close": _close, "cancel": _cancel, "duplicate": _duplicate, "urge": _urge,
-    "note": _note,
+    "note": _note, "redispatch": _redispatch, "request_redispatch": _request_redispatch,
+    "request_pause": _request_pause, "decide_pause": _decide_pause, "resume": _resume,
 }
 
 

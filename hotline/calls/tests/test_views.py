@@ -112,7 +112,9 @@ def test_one_post_creates_the_call_and_the_dispatched_order(client, customers, o
     assert response.status_code == 302 and response.url == f"/orders/{order.number}/"
     assert order.status == Status.DISPATCHED and order.unit == units["repair"]
     assert order.urgency == "emergency" and order.account.account_no == "3100000001"
-    assert order.title == "门前主管爆管，水往外冒" and order.contact_phone == "13805331234"
+    # The title defaults to the subject and the address; the call's summary is the description.
+    assert order.title == f"{order.subject.name} · {order.address}" and order.address.startswith("张店区")
+    assert order.description == "门前主管爆管，水往外冒" and order.contact_phone == "13805331234"
     call = Call.objects.get()
     assert call.work_order == order and call.outcome == Outcome.ORDER_CREATED and call.operator == operator
     page = client.get(response.url).content.decode()

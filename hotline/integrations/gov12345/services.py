@@ -117,7 +117,9 @@ def case_receive(*, actor, data: CaseData) -> tuple[Case, bool]:
                 actor=actor, request_type=request_type, subject=subject, title=data.title,
                 description=data.content, urgency=data.urgency or None, account=match.account,
                 community=match.community, contact_name=data.caller, contact_phone=data.phone, address=data.address,
-                source=Source.GOV_12345, unit=unit, external_id=data.case_id, at=now,
+                source=Source.GOV_12345, unit=unit, external_id=data.case_id,
+                # The platform's clock: received when the platform received it (never later than now).
+                at=min(data.received_at, now), arrived_at=now,
                 deadlines={"accept_due": data.sign_deadline, "resolve_due": data.reply_deadline})
             case = Case.objects.create(
                 case_id=data.case_id, order=order, received_at=data.received_at, title=data.title,

@@ -267,10 +267,11 @@ def test_allowed_actions_follow_role_unit_and_state(new_order, staff, units, oth
     assert set(svc.allowed_actions(staff["operator"], order)) == {"dispatch", "cancel", "note"}
     assert svc.allowed_actions(staff["manager"], order) == []
     svc.order_dispatch(actor=staff["operator"], order=order, unit=units["repair"])
-    assert set(svc.allowed_actions(staff["dispatcher"], order)) == {"accept", "return", "note"}
+    assert set(svc.allowed_actions(staff["dispatcher"], order)) == {"accept", "return", "request_redispatch", "note"}
     assert set(svc.allowed_actions(staff["worker"], order)) == {"accept", "note"}
     assert svc.allowed_actions(other_unit["dispatcher"], order) == []
-    assert "urge" in svc.allowed_actions(staff["lead"], order)
+    assert {"urge", "redispatch"} <= set(svc.allowed_actions(staff["lead"], order))
+    assert "redispatch" not in svc.allowed_actions(staff["operator"], order)  # the shift lead's
 
 
 def test_a_late_resolution_stays_overdue(new_order, staff, units):

@@ -161,14 +161,40 @@ def test_the_list_shows_deadlines_late_left_or_none(client, people, make_order):
     late, due, undispatched = make_order(), make_order(), make_order(unit=None)
     now = timezone.now()
     WorkOrder.objects.filter(pk=late.pk).update(resolve_due=now - timedelta(hours=3))
-    WorkOrder.objects.filter(pk=due.pk).update(resolve_due=now + timedelta(hours=5))
+    WorkOrder.objects.filter(pk=due.pk).update(accept_due=now + timedelta(hours=1), resolve_due=now + timedelta(hours=5))
+    WorkOrder.objects.filter(pk=undispatched.pk).update(dispatch_due=None)
     client.force_login(people["operator"])
     page = client.get("/orders/?status=open").content.decode()
     rows = {n: page.split(f'id="row-{n}"')[1].split("</tr>")[0] for n in (late.number, due.number,
                                                                           undispatched.number)}
     assert "due-overdue" in rows[late.number] and "3" in rows[late.number]
     assert "due-left" in rows[due.number] and "due-overdue" not in rows[due.number]
+    assert 'data-kind="accept"' in rows[due.number]  # the sign-for runs first, before the resolution
     assert "—" in rows[undispatched.number] and "due-" not in rows[undispatched.number]
+
+
+def _row(page: str, number: str) -> tuple[str, str]:
+    """(the row's opening tag, its cells)."""
+    before, after = page.split(f'id="row-{number}"', 1)
+    return before.rsplit("<tr", 1)[1], after.split("</tr>", 1)[0]
+
+
+def test_the_list_shows_the_running_deadline_and_why_a_row_is_marked(client, people, make_order):
+    """Issue 15 §8: a row pink because the sign-for deadline passed says so, and shows that deadline, not the
+    resolution's 21 hours left."""
+    unsigned, fine = make_order(), make_order()
+    now = timezone.now()
+    WorkOrder.objects.filter(pk=unsigned.pk).update(accept_due=now - timedelta(hours=2),
+                                                    resolve_due=now + timedelta(hours=21))
+    WorkOrder.objects.filter(pk=fine.pk).update(accept_due=now + timedelta(hours=2),
+                                                resolve_due=now + timedelta(hours=21))
+    client.force_login(people["operator"])
+    page = client.get("/orders/?status=open").content.decode()
+    tag, cells = _row(page, unsigned.number)
+    assert "overdue-row" in tag and 'data-kind="accept"' in cells and "due-overdue" in cells
+    assert "mark-reason" in cells and "签收超时" in cells
+    tag, cells = _row(page, fine.number)
+    assert "overdue-row" not in tag and "mark-reason" not in cells and 'data-kind="accept"' in cells
 
 
 def test_unit_staff_see_only_their_units_orders(client, people, make_order):
