@@ -294,6 +294,9 @@ FIRE_RESCUE_PHONE = os.environ.get("FIRE_RESCUE_PHONE", "")
 # requests (core/signing.py) with a shared secret and act as the named user.
 CTI_SECRET = os.environ.get("CTI_SECRET", "")
 CTI_USER = os.environ.get("CTI_USER", "pbx")
+# How the console names the PBX's queues (the events carry the PBX's code): "code=name,code=name"; a queue
+# not named here shows its code. "hotline" (the simulator's and the demo's queue) has a translated default.
+CTI_QUEUE_NAMES = dict(pair.split("=", 1) for pair in os.environ.get("CTI_QUEUE_NAMES", "").split(",") if "=" in pair)
 GOV12345_INBOUND_SECRET = os.environ.get("GOV12345_INBOUND_SECRET", "")
 GOV12345_USER = os.environ.get("GOV12345_USER", "gov12345")
 # Where replies to the 12345 platform go (sign-for, return, extension, the final reply); without a

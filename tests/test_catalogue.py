@@ -4,6 +4,8 @@
 fuzzy guess, and the committed ``django.mo`` (what Django reads; a clone needs no GNU gettext) says what
 the ``.po`` says. No database: these tests read files."""
 
+import ast
+import re
 from pathlib import Path
 
 import polib
@@ -74,3 +76,128 @@ def test_django_reads_the_catalogue(settings):
         assert translation.gettext("Calls") == "来电"
     with translation.override("en"):
         assert translation.gettext("Calls") == "Calls"
+
+
+# --- no Chinese text outside the catalogue ----------------------------------------------------------
+# Chinese is interface text only inside a translation call (English msgid, Chinese in the .po). Data is
+# Chinese because the city is: the modules below hold data, each for its reason. Docstrings, comments and
+# the developers' API and command help (``summary=``/``description=``/``help``, English glossing a Chinese
+# term) are not interface text. Strings that read input (``.replace("，", ",")``, ``re.compile``) are not
+# shown either.
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
+TRANSLATION_CALLS = {"_", "_lazy", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext",
+                     "pgettext_lazy", "npgettext", "npgettext_lazy", "gettext_noop"}
+DOC_KEYWORDS = {"summary", "description", "help"}
+INPUT_CALLS = {"replace", "split", "rsplit", "strip", "lstrip", "rstrip", "startswith", "endswith",
+               "removeprefix", "removesuffix", "compile", "match", "search", "fullmatch", "sub", "findall",
+               "finditer"}
+
+DATA_MODULES = {
+    "hotline/demo/": "the demo city: its names, places, notes and stories are data",
+    "hotline/customers/text.py": "name and address tables: surname readings, address-parsing patterns",
+    "hotline/customers/search.py": "address patterns (号楼, 单元, 室) that read what the operator types",
+    "hotline/customers/imports/accounts.py": "the billing system's column headers and status values (file format)",
+    "hotline/customers/imports/bills.py": "the billing system's column headers and status values (file format)",
+    "hotline/knowledge/text.py": "search tokens: question words, particles, punctuation, placeholder brackets",
+    "hotline/workorders/catalogue.py": "the subject catalogue and the public holidays, seeded as data",
+    "hotline/notify/catalogue.py": "the default SMS and script templates, stored as data and edited by staff",
+    "hotline/shifts/defaults.py": "the default shift names, stored as data and renamed by the hotline",
+    "hotline/integrations/gov12345/adapter.py": "the 12345 platform's own category names (its wire format)",
+    "hotline/integrations/gov12345/selectors.py": "an address pattern (号) that reads the platform's case text",
+    "hotline/knowledge/selectors.py": "words of an article's title matched against an outage's kind",
+    "hotline/integrations/gov12345/services.py": "the 12345 platform user's name, stored as data",
+    "config/settings.py": "the company name's default (data) and the language's own name in the switch",
+}
+
+
+def _translation_name(func) -> str | None:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _chinese_strings(path: Path):
+    """(line, text) of each string constant with Chinese that is not translated, a docstring or help."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    exempt: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _translation_name(node.func)
+            if name in TRANSLATION_CALLS:
+                exempt.update(id(sub) for sub in ast.walk(node))
+            elif name in INPUT_CALLS:
+                exempt.update(id(sub) for arg in node.args for sub in ast.walk(arg))
+            exempt.update(id(sub) for kw in node.keywords if kw.arg in DOC_KEYWORDS for sub in ast.walk(kw.value))
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            exempt.add(id(node.value))  # a docstring
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in DOC_KEYWORDS
+                                                  for t in node.targets):
+            exempt.update(id(sub) for sub in ast.walk(node.value))  # a command's help
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in exempt
+                and CJK.search(node.value)):
+            yield node.lineno, node.value
+
+
+def _python_files():
+    for top in ("hotline", "config"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if "/tests/" in rel or "/migrations/" in rel:
+                continue  # tests check Chinese output; migrations replay the models' history
+            if any(rel == module or (module.endswith("/") and rel.startswith(module)) for module in DATA_MODULES):
+                continue
+            yield rel, path
+
+
+def test_no_chinese_in_python_outside_the_catalogue():
+    found = [f"{rel}:{line}: {text[:60]!r}" for rel, path in _python_files() for line, text in _chinese_strings(path)]
+    assert not found, (
+        "Chinese text in Python outside a translation call: write the msgid in English inside _() and the "
+        "Chinese in django.po, or, for data, add the module to DATA_MODULES with its reason:\n" + "\n".join(found))
+
+
+def test_data_modules_exist():
+    for module in DATA_MODULES:
+        assert (ROOT / module).exists(), f"DATA_MODULES names {module}, which is gone: remove it"
+
+
+TEMPLATE_TRANSLATED = [re.compile(p, re.S) for p in (
+    r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", r"{#.*?#}",
+    r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", r"{%\s*trans(?:late)?\s.*?%}",
+    r"""_\(\s*(?:"[^"]*"|'[^']*')\s*\)""")]
+
+
+def _template_lines(path: Path):
+    text = path.read_text(encoding="utf-8")
+    for pattern in TEMPLATE_TRANSLATED:  # blanked, line breaks kept, so that line numbers stay right
+        text = pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    for number, line in enumerate(text.splitlines(), 1):
+        if CJK.search(line):
+            yield number, line.strip()
+
+
+def test_no_chinese_in_templates_outside_the_catalogue():
+    found = []
+    for path in sorted((ROOT / "hotline").rglob("templates/**/*")):
+        if path.is_file() and path.suffix in {".html", ".txt", ".js"}:
+            found += [f"{path.relative_to(ROOT)}:{n}: {line[:80]}" for n, line in _template_lines(path)]
+    assert not found, ("Chinese text in a template outside {% translate %} / {% blocktranslate %}: write it in "
+                       "English there and the Chinese in django.po:\n" + "\n".join(found))
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('x = "停水"\n', 1), ('x = _("Outage")\n', 0), ('x = _("停水")\n', 0), ('"""停水说明"""\n', 0),
+    ('x = "、".join(parts)\n', 1), ('x = raw.replace("，", ",")\n', 0), ('@api.get("/", summary="转办")\ndef f(): pass\n', 0),
+    ('x = pgettext("list", ", ") + "号"\n', 1),
+])
+def test_the_python_scan_sees_what_it_should(tmp_path, source, expected):
+    path = tmp_path / "module.py"
+    path.write_text(source, encoding="utf-8")
+    assert len(list(_chinese_strings(path))) == expected
+
+
+def test_the_template_scan_sees_what_it_should(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text('{% translate "Outage" %}\n{{ x|date:"n月j日" }}\n{% blocktranslate %}停水{% endblocktranslate %}\n'
+                    '{# 注释 #}\n{{ x|default:_("无") }}\n', encoding="utf-8")
+    assert [n for n, _ in _template_lines(path)] == [2]

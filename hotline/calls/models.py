@@ -2,6 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The queues the console names in the reader's language when CTI_QUEUE_NAMES does not name them.
+DEFAULT_QUEUE_NAMES = {"hotline": _("Service hotline")}
+
+
+def queue_label(code: str) -> str:
+    named = getattr(settings, "CTI_QUEUE_NAMES", {}).get(code) or DEFAULT_QUEUE_NAMES.get(code)
+    return str(named) if named else code
+
 
 class Direction(models.TextChoices):
     INBOUND = "inbound", _("Inbound")
@@ -99,6 +107,11 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ringing_at:%Y-%m-%d %H:%M} {self.caller_number}"
+
+    @property
+    def queue_label(self) -> str:
+        """The PBX's queue as the console names it (settings.CTI_QUEUE_NAMES), else its code."""
+        return queue_label(self.queue)
 
     @property
     def duration_seconds(self) -> int | None:

@@ -121,6 +121,13 @@ class Premise(models.Model):
     def __str__(self) -> str:
         return self.address
 
+    @property
+    def road_address(self) -> str:
+        """The road and its number, as the address writes them (文化路131号)."""
+        from hotline.customers.text import house_number
+
+        return f"{self.road.name if self.road_id else ''}{house_number(self.road_no)}"
+
 
 class AccountStatus(models.TextChoices):
     ACTIVE = "active", _("Active")

@@ -73,3 +73,9 @@ def prefix_upper_bound(prefix: str) -> str | None:
     if 0xD800 <= last <= 0xDFFF:  # surrogates are not characters (no database stores them)
         last = 0xE000
     return prefix[:-1] + chr(last)
+
+
+def house_number(road_no: str) -> str:
+    """A road number as an address writes it, in every language (an address is data): 131 → 131号."""
+    road_no = (road_no or "").strip()
+    return f"{road_no}号" if road_no.isdigit() else road_no

@@ -7,8 +7,8 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from hotline.integrations.gov12345 import adapter, services
-        from hotline.notify.gateways import CHANNEL_GATEWAYS, SENT_HOOKS
+        from hotline.integrations.gov12345 import adapter, selectors, services
+        from hotline.notify.gateways import CHANNEL_DISPLAYS, CHANNEL_GATEWAYS, SENT_HOOKS
         from hotline.notify.models import Channel
         from hotline.workorders import events
 
@@ -18,3 +18,4 @@ class IntegrationsConfig(AppConfig):
 
         CHANNEL_GATEWAYS[Channel.GOV12345] = adapter.gateway_from_settings
         SENT_HOOKS[Channel.GOV12345] = services.upstream_sent
+        CHANNEL_DISPLAYS[Channel.GOV12345] = selectors.message_display

@@ -1,5 +1,9 @@
 """The default message templates (Chinese), loaded by a migration; admins edit them afterwards."""
 
+# How the messages, which are Chinese data, write a moment and a list (whatever the language of the staff).
+MESSAGE_DATETIME_FORMAT = "n月j日 H:i"
+MESSAGE_LIST_SEPARATOR = "、"
+
 OUTAGE_VARIABLES = "company hotline number kind area reason starts restore restored supply public_url"
 
 # code, name, placeholders, text

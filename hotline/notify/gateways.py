@@ -98,6 +98,9 @@ CHANNEL_GATEWAYS: dict[str, Callable[[], object]] = {}
 # channel -> function(message) called after a message of that channel is recorded as sent (outside
 # the claim; it must be idempotent, since a crash between the two leaves it undone until a sweep).
 SENT_HOOKS: dict[str, Callable[[object], None]] = {}
+# channel -> function(message) giving its text as staff read it, for a channel whose text is a machine's
+# payload (the 12345 platform's JSON): the outbox shows fields, not JSON.
+CHANNEL_DISPLAYS: dict[str, Callable[[object], str]] = {}
 
 
 class ChannelRouter:

@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext
 
 from hotline.core.audit import audit
+from hotline.core.display import join_list
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from hotline.customers.models import Account, AccountPhone, AccountStatus, Building, Community, District
+from hotline.notify.catalogue import MESSAGE_DATETIME_FORMAT, MESSAGE_LIST_SEPARATOR
 from hotline.notify.models import Channel
 from hotline.notify.services import Outgoing, enqueue_many, is_mobile, render
 from hotline.org.roles import Perm, has_perm, require_perm
@@ -97,7 +99,7 @@ class Area:
         """The area in words, as the notice says it: 张店区；幸福家园；锦绣花园3号楼."""
         parts = [d.name for d in self.districts] + [c.name for c in self.communities]
         parts += [f"{b.community.name}{b.name}" for b in self.buildings]
-        return "、".join(parts)
+        return MESSAGE_LIST_SEPARATOR.join(parts)
 
     def all_communities(self) -> list[Community]:
         """Every community touched: named, of a named building, or in a named district."""
@@ -165,7 +167,7 @@ def notice_problems(*, kind: str, starts_at: datetime, expected_restore_at: date
 # --- messages -------------------------------------------------------------------------------------
 
 def _when(moment: datetime | None) -> str:
-    return date_format(timezone.localtime(moment), "n月j日 H:i") if moment else ""
+    return date_format(timezone.localtime(moment), MESSAGE_DATETIME_FORMAT) if moment else ""
 
 
 def message_context(outage: Outage, **extra) -> dict:
@@ -275,7 +277,7 @@ def _check(*, kind, reason, starts_at, expected_restore_at, area) -> None:
     if not area:
         errors["area"] = _("Choose at least one district, community or building.")
     if errors:
-        raise ValidationError(_("Check the outage: %(fields)s") % {"fields": "、".join(errors.values())},
+        raise ValidationError(_("Check the outage: %(fields)s") % {"fields": join_list(errors.values())},
                               fields=errors)
 
 

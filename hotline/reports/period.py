@@ -116,7 +116,7 @@ class ShiftClock:
         self.locate = shift_locator(self.definitions)
 
     def columns(self) -> list[tuple[str, str]]:
-        return [(d.code, d.name) for d in self.definitions]
+        return [(d.code, d.label) for d in self.definitions]
 
     def periods_between(self, start: datetime, end: datetime) -> list:
         from hotline.shifts.selectors import shift_periods_between
@@ -512,7 +512,7 @@ def _call_times(report: PeriodReport, facts: Facts, clock: ShiftClock, start: da
     days = {row.day: row for row in _day_rows(report)}
     hours = [HourRow(hour=h, days=report.day_count) for h in range(24)]
     periods = clock.periods_between(start, end)
-    shifts = {period.key: ShiftRow(key=period.key, label=f"{period.date.isoformat()} {period.name}",
+    shifts = {period.key: ShiftRow(key=period.key, label=f"{period.date.isoformat()} {period.label}",
                                    code=period.definition.code, day=period.date,
                                    partial=period.starts_at < start or period.ends_at > end)
               for period in periods}

@@ -260,7 +260,7 @@ def _shift_peaks(plan: StaffingPlan) -> list[ShiftPeak]:
     clock = ShiftClock()
     peaks = []
     for period in clock.periods_between(start, end):
-        label = period.name if period.date == day else _("%(shift)s of the day before") % {"shift": period.name}
+        label = period.label if period.date == day else _("%(shift)s of the day before") % {"shift": period.label}
         peak = ShiftPeak(period.key, label)
         for interval in plan.intervals:
             first = datetime.combine(day, interval.start, tzinfo=start.tzinfo)

@@ -3,11 +3,20 @@ was emptied, as transactional tests do): the seed's handovers at 08:15 and 17:30
 
 from datetime import time
 
+from django.utils.translation import gettext_lazy as _
+
 # code, name (data, as the hotline says it), start, end, sort
 DEFAULT_SHIFTS = [
     ("day", "白班", time(8, 15), time(17, 30), 10),
     ("night", "夜班", time(17, 30), time(8, 15), 20),
 ]
+# The default names in the reader's language, while the hotline has not renamed them (``label``).
+LABELS = {"白班": _("Day shift"), "夜班": _("Night shift")}
+
+
+def label(name: str) -> str:
+    """A shift's name as the reader reads it: a default name translated, a name the hotline gave as given."""
+    return str(LABELS.get(name, name))
 
 
 def load(apps) -> None:

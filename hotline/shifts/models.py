@@ -30,7 +30,13 @@ class ShiftDefinition(models.Model):
         constraints = [models.CheckConstraint(condition=~Q(start=models.F("end")), name="shift_not_empty")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from hotline.shifts.defaults import label
+
+        return label(self.name)
 
     @property
     def overnight(self) -> bool:
@@ -105,4 +111,10 @@ class Handover(models.Model):
         indexes = [models.Index(fields=["status", "starts_at"], name="handover_status_start")]
 
     def __str__(self) -> str:
-        return f"{self.shift_date} {self.shift_name}"
+        return f"{self.shift_date} {self.shift_label}"
+
+    @property
+    def shift_label(self) -> str:
+        from hotline.shifts.defaults import label
+
+        return label(self.shift_name)

@@ -41,6 +41,10 @@ class ShiftPeriod:
     def name(self) -> str:
         return self.definition.name
 
+    @property
+    def label(self) -> str:
+        return self.definition.label
+
     def contains(self, moment: datetime) -> bool:
         return self.starts_at <= moment < self.ends_at
 

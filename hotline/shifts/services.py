@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from hotline.core.audit import audit
+from hotline.core.display import join_list
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.shifts import selectors
@@ -52,7 +53,7 @@ def shift_definition_save(*, actor, definition: ShiftDefinition | None = None, c
             if ShiftDefinition.objects.filter(code=code).exists():
                 errors["code"] = _("This code is taken.")
     if errors or start is None or end is None:  # start and end are None only with an error
-        raise ValidationError(_("Check the shift: %(fields)s") % {"fields": "、".join(dict.fromkeys(errors.values()))},
+        raise ValidationError(_("Check the shift: %(fields)s") % {"fields": join_list(dict.fromkeys(errors.values()))},
                               fields=errors)
     with transaction.atomic():
         if definition is None:

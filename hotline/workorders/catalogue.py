@@ -2,10 +2,21 @@
 SLA rules with the published defaults, default assignment rules and the 2026 holiday calendar.
 All of it is data that administrators edit afterwards."""
 
+from django.utils.translation import pgettext_lazy
+
 REQUEST_TYPES = [
     ("consultation", "咨询"), ("repair", "求助/报修"), ("complaint", "投诉"), ("report", "举报"),
     ("suggestion", "建议"), ("praise", "表扬"),
 ]
+# The default types in the reader's language (RequestType.label), while staff have not renamed them.
+REQUEST_TYPE_LABELS = {
+    "consultation": pgettext_lazy("request type", "Consultation"),
+    "repair": pgettext_lazy("request type", "Help / repair"),
+    "complaint": pgettext_lazy("request type", "Complaint"),
+    "report": pgettext_lazy("request type", "Report"),
+    "suggestion": pgettext_lazy("request type", "Suggestion"),
+    "praise": pgettext_lazy("request type", "Praise"),
+}
 
 # group code, group name, [(code, name, default urgency)]
 SUBJECTS = [

@@ -32,7 +32,15 @@ class RequestType(models.Model):
         ordering = ["sort", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language while it is the default one; a name staff gave, as given."""
+        from hotline.workorders.catalogue import REQUEST_TYPE_LABELS, REQUEST_TYPES
+
+        default = dict(REQUEST_TYPES).get(self.code)
+        return str(REQUEST_TYPE_LABELS[self.code]) if default is not None and self.name == default else self.name
 
 
 class Subject(models.Model):

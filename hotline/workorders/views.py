@@ -106,8 +106,8 @@ def due_html(due, *, active: bool, now) -> str:
     from django.template.defaultfilters import date as date_filter
     from django.utils.html import format_html
     from django.utils.safestring import mark_safe
-    from django.utils.timesince import timesince, timeuntil
-    from django.utils.translation import gettext
+
+    from hotline.core.display import left, overdue
 
     if not due:
         return mark_safe('<span class="text-muted">—</span>')
@@ -117,10 +117,10 @@ def due_html(due, *, active: bool, now) -> str:
     if active:
         if late:
             html += format_html(' <span class="small text-nowrap text-danger due-overdue">{}</span>',
-                                gettext("overdue by %(t)s") % {"t": timesince(due, now)})
+                                overdue(due, now))
         else:
             html += format_html(' <span class="small text-nowrap text-muted due-left">{}</span>',
-                                gettext("%(t)s left") % {"t": timeuntil(due, now)})
+                                left(due, now))
     return html
 
 

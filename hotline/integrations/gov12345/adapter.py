@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from ninja import Schema
 from pydantic import Field, field_validator, model_validator
 
@@ -338,7 +339,8 @@ class NotConfiguredGateway:
     name = "gov12345-not-configured"
 
     def send(self, *, key: str, to: str, text: str, channel: str) -> str:
-        raise PermanentError("12345 platform URL not configured (GOV12345_URL)")
+        # Stored in English, shown in the reader's language (the outbox translates the stored error).
+        raise PermanentError(gettext_noop("12345 platform URL not configured (GOV12345_URL)"))
 
 
 class InCaseOrder:

@@ -1,6 +1,7 @@
 """Reads of 12345 cases: the address a case names, the cases a user may see, their upstream messages
 and what the platform is told when it asks how a case stands."""
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,7 @@ from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat, StrIndex
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from hotline.core.errors import NotFoundError, ValidationError
 from hotline.customers.models import Account, AccountPhone, Community, Road
@@ -20,6 +22,27 @@ from hotline.workorders import sla
 from hotline.workorders.models import OPEN_STATUSES, EventKind, Status, WorkOrderEvent
 
 ACTION_LABELS = dict(UpstreamAction.choices)
+# The fields of what we tell the platform (services._enqueue), as the outbox shows them.
+MESSAGE_FIELDS = {
+    "order_number": pgettext_lazy("12345 message field", "order"),
+    "unit": pgettext_lazy("12345 message field", "unit"),
+    "signed_by": pgettext_lazy("12345 message field", "signed for by"),
+    "signed_at": pgettext_lazy("12345 message field", "signed for at"),
+    "reply_deadline": pgettext_lazy("12345 message field", "reply by"),
+    "previous_deadline": pgettext_lazy("12345 message field", "previous deadline"),
+    "reason": pgettext_lazy("12345 message field", "reason"),
+    "approved_at": pgettext_lazy("12345 message field", "approved at"),
+    "result": pgettext_lazy("12345 message field", "result"),
+    "handled_by": pgettext_lazy("12345 message field", "handled by"),
+    "resolved_at": pgettext_lazy("12345 message field", "resolved at"),
+    "satisfaction": pgettext_lazy("12345 message field", "satisfaction"),
+    "callback_at": pgettext_lazy("12345 message field", "called back at"),
+    "callback_note": pgettext_lazy("12345 message field", "callback note"),
+    "reason_code": pgettext_lazy("12345 message field", "reason"),
+    "note": pgettext_lazy("12345 message field", "note"),
+    "returned_at": pgettext_lazy("12345 message field", "returned at"),
+    "returned_by": pgettext_lazy("12345 message field", "returned by"),
+}
 RETURN_WORKING_DAYS = 2  # a case may be returned to the platform within 2 working days of its receipt
 EXTENSION_WORKING_DAYS = 10  # one extension of at most 10 working days beyond the reply deadline
 
@@ -279,3 +302,32 @@ def case_status(case: Case) -> dict:
         "urges": case.urges.count(),
         "messages": [message_out(m) for m in case.upstream.messages],
     }
+
+
+def message_display(message) -> str:
+    """A message to the platform as staff read it: its action and its fields, not its JSON."""
+    import json
+
+    from hotline.core.display import join_list, when
+    from hotline.integrations.models import ReturnReason
+    from hotline.workorders.models import Satisfaction
+
+    try:
+        payload = json.loads(message.text)
+    except ValueError:
+        return message.text
+    if not isinstance(payload, dict):
+        return message.text
+    choices = {"reason_code": dict(ReturnReason.choices), "satisfaction": dict(Satisfaction.choices)}
+    parts = [str(ACTION_LABELS.get(payload.get("action"), payload.get("action") or ""))]
+    if payload.get("case_id"):
+        parts.append(_("case %(case_id)s") % {"case_id": payload["case_id"]})
+    for key, value in payload.items():
+        if key in ("action", "case_id") or value in (None, ""):
+            continue
+        text = str(choices.get(key, {}).get(value, value))
+        if key.endswith("_at") or key.endswith("_deadline"):
+            with contextlib.suppress(ValueError):
+                text = when(datetime.fromisoformat(text))
+        parts.append(_("%(field)s: %(value)s") % {"field": MESSAGE_FIELDS.get(key, key), "value": text})
+    return join_list(part for part in parts if part)

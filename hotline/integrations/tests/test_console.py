@@ -105,7 +105,7 @@ def test_the_list_shows_deadlines_and_what_failed_with_a_resend_button(failed_ca
     page = login(staff["operator"]).get(LIST).content.decode()
 
     assert "SD2026-0001" in page and failed_case.order.number in page
-    assert 'data-upstream="failed"' in page and "not configured" in page
+    assert 'data-upstream="failed"' in page and "未配置 12345 平台地址" in page and "not configured" not in page
     assert f'id="resend-{message.pk}"' in page
 
 
