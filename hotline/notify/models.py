@@ -79,3 +79,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.recipient}"
+
+    @property
+    def display_text(self) -> str:
+        """The text as staff read it: a channel whose text is a machine's payload renders it (CHANNEL_DISPLAYS)."""
+        from hotline.notify.gateways import CHANNEL_DISPLAYS
+
+        display = CHANNEL_DISPLAYS.get(self.channel)
+        return display(self) if display is not None else self.text

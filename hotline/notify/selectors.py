@@ -19,10 +19,7 @@ def masked(actor, message: Message) -> Message:
     """The message with its recipient shown as the actor may see it (138****1234 without the contact
     permission; the one place that decides is ``customers.selectors.phone_display``). Not saved."""
     from hotline.customers.selectors import phone_display
-    from hotline.notify.gateways import CHANNEL_DISPLAYS
 
     if message.recipient.isdigit():
         message.recipient = phone_display(actor, message.recipient)
-    display = CHANNEL_DISPLAYS.get(message.channel)
-    message.display_text = display(message) if display is not None else message.text
     return message

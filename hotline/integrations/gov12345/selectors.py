@@ -319,7 +319,8 @@ def message_display(message) -> str:
     if not isinstance(payload, dict):
         return message.text
     choices = {"reason_code": dict(ReturnReason.choices), "satisfaction": dict(Satisfaction.choices)}
-    parts = [str(ACTION_LABELS.get(payload.get("action"), payload.get("action") or ""))]
+    action = str(payload.get("action") or "")
+    parts = [str(ACTION_LABELS.get(action, action))]
     if payload.get("case_id"):
         parts.append(_("case %(case_id)s") % {"case_id": payload["case_id"]})
     for key, value in payload.items():
