@@ -1,6 +1,7 @@
 """Screen pop: who is calling, what they have open, what they called about before."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, Q
@@ -9,8 +10,9 @@ from hotline.calls.models import Call
 from hotline.customers.models import Account, AccountPhone
 from hotline.customers.selectors import phone_display
 from hotline.customers.text import normalize_phone
+from hotline.org.models import User
 from hotline.org.roles import Perm, require_perm
-from hotline.workorders.models import OPEN_STATUSES, WorkOrder
+from hotline.workorders.models import OPEN_STATUSES, Subject, WorkOrder
 from hotline.workorders.selectors import orders_visible_to
 
 if TYPE_CHECKING:
@@ -29,7 +31,7 @@ class ScreenPop:
     outages: "list[Outage]" = field(default_factory=list)  # active outages at the callers' addresses (outages app)
 
 
-def screen_pop(*, actor, number: str) -> ScreenPop:
+def screen_pop(*, actor: User, number: str) -> ScreenPop:
     """Everything the operator needs before saying hello, from the caller's number: for those who take
     calls (the hotline), and only the open orders they may see."""
     require_perm(actor, Perm.CALL_LOG)
@@ -77,7 +79,7 @@ def outages_for(accounts: list[Account]) -> "list[Outage]":
 
 # --- the call panel (console) ---------------------------------------------------------------------
 
-def caller_account(*, actor, account_no: str) -> Account | None:
+def caller_account(*, actor: User, account_no: str) -> Account | None:
     """The account an operator attaches to a call (from the screen pop, or typed), with its premise."""
     require_perm(actor, Perm.CUSTOMER_VIEW)
     account_no = (account_no or "").strip().upper()
@@ -101,7 +103,7 @@ class OrderDefaults:
     meter_no: str = ""
 
 
-def call_order_defaults(*, subject=None, account: Account | None = None) -> OrderDefaults:
+def call_order_defaults(*, subject: Subject | None = None, account: Account | None = None) -> OrderDefaults:
     from hotline.customers.models import Meter
     from hotline.workorders.assignment import default_unit
 
@@ -120,7 +122,7 @@ def call_order_defaults(*, subject=None, account: Account | None = None) -> Orde
     return defaults
 
 
-def operator_calls_today(*, actor, limit: int = 30) -> list[Call]:
+def operator_calls_today(*, actor: User, limit: int = 30) -> list[Call]:
     """The operator's own calls since midnight (local time), newest first."""
     from django.utils import timezone
 
@@ -138,7 +140,7 @@ LIVE_HOURS = 2  # a call the PBX never reported ended stops showing after this
 REPEAT_MINUTES = 10  # calls from one number this close together are one caller trying again
 
 
-def live_call(*, actor) -> Call | None:
+def live_call(*, actor: User) -> Call | None:
     """The call ringing at (or in conversation with) the operator's seat now, newest first."""
     from datetime import timedelta
 
@@ -154,7 +156,7 @@ def live_call(*, actor) -> Call | None:
     )
 
 
-def repeat_calls(calls: list[Call], at) -> int:
+def repeat_calls(calls: list[Call], at: datetime) -> int:
     """How many of these calls (one number's, newest first) came within REPEAT_MINUTES before ``at``."""
     from datetime import timedelta
 
@@ -171,11 +173,11 @@ class CallbackEntry:
     holder_name: str = ""
 
     @property
-    def last_at(self):
+    def last_at(self) -> datetime:
         return self.calls[0].ringing_at
 
     @property
-    def first_at(self):
+    def first_at(self) -> datetime:
         return self.calls[-1].ringing_at
 
     @property
@@ -183,7 +185,7 @@ class CallbackEntry:
         return max((c.wait_seconds or 0) for c in self.calls)
 
 
-def callback_list(*, actor, limit: int = 100) -> list[CallbackEntry]:
+def callback_list(*, actor: User, limit: int = 100) -> list[CallbackEntry]:
     """Missed and abandoned calls waiting for a call-back, one entry per number, oldest wait first."""
 
     require_perm(actor, Perm.CALL_LOG)

@@ -1,6 +1,7 @@
 """Writes of calls: logging a call, and turning it into (or linking it to) a work order."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,17 +10,22 @@ from django.utils.translation import gettext as _
 from hotline.calls.models import Call, CallbackStatus, Direction, Outcome
 from hotline.core.audit import audit
 from hotline.core.errors import InvalidStateError, ValidationError
+from hotline.customers.models import Account, Community
 from hotline.customers.text import normalize_phone
+from hotline.org.models import Unit, User
 from hotline.org.roles import Perm, require_perm
-from hotline.workorders.models import WorkOrder
+from hotline.workorders.models import RequestType, Subject, WorkOrder
 from hotline.workorders.services import default_title, order_create
 
+if TYPE_CHECKING:
+    from hotline.outages.models import Outage
 
-def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOUND, account=None,
-             request_type=None, subject=None, summary: str = "", outcome: str = Outcome.ANSWERED,
+
+def call_log(*, actor: User, caller_number: str = "", direction: str = Direction.INBOUND, account: Account | None = None,
+             request_type: RequestType | None = None, subject: Subject | None = None, summary: str = "", outcome: str = Outcome.ANSWERED,
              work_order: WorkOrder | None = None, ringing_at: datetime | None = None,
              answered_at: datetime | None = None, ended_at: datetime | None = None,
-             called_number: str = "", outage=None, call: Call | None = None) -> Call:
+             called_number: str = "", outage: "Outage | None" = None, call: Call | None = None) -> Call:
     """Log a call (a consultation answered on the spot needs only the number, subject and a summary;
     a call about an outage is logged against it with ``outage``). ``call``: the record the PBX's events
     made of this call, completed instead of a new one (its times are the PBX's)."""
@@ -58,7 +64,7 @@ def call_log(*, actor, caller_number: str = "", direction: str = Direction.INBOU
     )
 
 
-def _complete_pbx_call(call: Call, *, actor, **values) -> Call:
+def _complete_pbx_call(call: Call, *, actor: User, **values: Any) -> Call:
     with transaction.atomic():
         locked = Call.objects.select_for_update().get(pk=call.pk)
         if not locked.cti_call_id:
@@ -75,9 +81,9 @@ def _complete_pbx_call(call: Call, *, actor, **values) -> Call:
     return locked
 
 
-def call_create_order(*, actor, caller_number: str, account=None, request_type, subject, summary: str,
+def call_create_order(*, actor: User, caller_number: str, account: Account | None = None, request_type: RequestType, subject: Subject, summary: str,
                       title: str = "", urgency: str | None = None, contact_name: str = "", address: str = "",
-                      contact_phone: str = "", community=None, unit=None, calibration: dict | None = None,
+                      contact_phone: str = "", community: Community | None = None, unit: Unit | None = None, calibration: dict | None = None,
                       ringing_at: datetime | None = None, call: Call | None = None) -> Call:
     """Log the call and create the work order it asks for, in one transaction."""
     with transaction.atomic():
@@ -93,7 +99,7 @@ def call_create_order(*, actor, caller_number: str, account=None, request_type, 
                         ringing_at=ringing_at, call=call)
 
 
-def screen_pop_viewed(*, actor, number: str, account_ids: list[int], via: str) -> None:
+def screen_pop_viewed(*, actor: User, number: str, account_ids: list[int], via: str) -> None:
     """Record whose data a screen pop showed (SPEC.md §6: audit of who saw personal data)."""
     from hotline.core.models import AuditEvent
 
@@ -104,7 +110,7 @@ def screen_pop_viewed(*, actor, number: str, account_ids: list[int], via: str) -
     ])
 
 
-def call_link_order(*, actor, call: Call, order: WorkOrder) -> Call:
+def call_link_order(*, actor: User, call: Call, order: WorkOrder) -> Call:
     """Link a logged call to an existing order (the caller asks about progress, or reports it again)."""
     require_perm(actor, Perm.CALL_LOG)
     with transaction.atomic():
@@ -116,12 +122,12 @@ def call_link_order(*, actor, call: Call, order: WorkOrder) -> Call:
 
 # --- call-backs of missed and abandoned calls -----------------------------------------------------
 
-def _callbacks_done(number: str, *, actor, at) -> int:
+def _callbacks_done(number: str, *, actor: User, at: datetime) -> int:
     return Call.objects.filter(caller_number=number, callback_status=CallbackStatus.PENDING).update(
         callback_status=CallbackStatus.DONE, called_back_at=at, called_back_by=actor)
 
 
-def callback_done(*, actor, number: str, note: str = "") -> int:
+def callback_done(*, actor: User, number: str, note: str = "") -> int:
     """The number's missed calls are dealt with (called back, or nobody to call): they leave the
     call-back list. Returns how many calls that was."""
     require_perm(actor, Perm.CALL_LOG)

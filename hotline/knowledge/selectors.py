@@ -9,13 +9,19 @@ title and keyword hits first, then the subject's own articles, then its group's,
 import operator
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from hotline.core.errors import NotFoundError
 from hotline.knowledge import text as kt
 from hotline.knowledge.models import Article, ArticleKind, ArticleRevision
+from hotline.org.models import User
 from hotline.org.roles import Perm, has_perm, require_perm
+from hotline.workorders.models import Subject
+
+if TYPE_CHECKING:
+    from hotline.outages.models import Outage
 
 MAX_LIMIT = 50
 # On a call the script is what the operator needs first, then a canned reply, then background.
@@ -23,7 +29,7 @@ KIND_RANK = Case(When(kind=ArticleKind.SCRIPT, then=0), When(kind=ArticleKind.CA
                  output_field=IntegerField())
 
 
-def _visible(actor, *, include_inactive: bool = False) -> QuerySet[Article]:
+def _visible(actor: User, *, include_inactive: bool = False) -> QuerySet[Article]:
     require_perm(actor, Perm.KNOWLEDGE_VIEW)
     articles = Article.objects.select_related("subject__group", "updated_by")
     if not (include_inactive and has_perm(actor, Perm.KNOWLEDGE_EDIT)):
@@ -35,7 +41,7 @@ def _limit(limit: int) -> int:
     return max(1, min(int(limit), MAX_LIMIT))
 
 
-def _subject_rank(subject) -> Case:
+def _subject_rank(subject: Subject | None) -> Case:
     """3: the subject's own articles (a group's: the group's and its subjects'), 2: its group's,
     1: general articles (no subject), 0: other subjects'."""
     whens = [When(subject__isnull=True, then=1)]
@@ -48,7 +54,7 @@ def _subject_rank(subject) -> Case:
     return Case(*whens, default=0, output_field=IntegerField())
 
 
-def _within(subject) -> Q:
+def _within(subject: Subject) -> Q:
     """The articles filed under the subject: its own, its group's, and (for a group) its subjects'."""
     q = Q(subject_id=subject.pk)
     return q | (Q(subject_id=subject.group_id) if subject.group_id else Q(subject__group_id=subject.pk))
@@ -59,7 +65,7 @@ def _hits(terms: list[str], field_name: str) -> object:
                                       output_field=IntegerField()) for t in terms], Value(0))
 
 
-def search(*, actor, q: str, subject=None, kind: str = "", limit: int = 20, within_subject: bool = False,
+def search(*, actor: User, q: str, subject: Subject | None = None, kind: str = "", limit: int = 20, within_subject: bool = False,
            include_inactive: bool = False) -> list[Article]:
     """Articles containing every word of ``q`` (title, keywords or text), best first; with
     ``subject`` its articles rank higher (``within_subject``: only its articles). Without words: the
@@ -84,7 +90,7 @@ def search(*, actor, q: str, subject=None, kind: str = "", limit: int = 20, with
                 .order_by("-head_hits", "-subject_rank", "-body_hits", "kind_rank", "title", "pk")[:_limit(limit)])
 
 
-def article_list(*, actor, kind: str = "", include_inactive: bool = False, limit: int = 200) -> list[Article]:
+def article_list(*, actor: User, kind: str = "", include_inactive: bool = False, limit: int = 200) -> list[Article]:
     """Every article (general ones first, then by subject as the catalogue orders them)."""
     articles = _visible(actor, include_inactive=include_inactive)
     if kind:
@@ -93,13 +99,13 @@ def article_list(*, actor, kind: str = "", include_inactive: bool = False, limit
                 .order_by(F("subject__sort").asc(nulls_first=True), "subject_id", "kind_rank", "title", "pk")[:limit])
 
 
-def articles_for_subject(*, actor, subject, limit: int = 10) -> list[Article]:
+def articles_for_subject(*, actor: User, subject: Subject | None, limit: int = 10) -> list[Article]:
     """The subject's own articles first, then its group's, then general ones (scripts first in each);
     without a subject, the general ones."""
     return search(actor=actor, q="", subject=subject, limit=limit)
 
 
-def article_get(*, actor, pk: int) -> Article:
+def article_get(*, actor: User, pk: int) -> Article:
     """One article (an inactive one only for editors), or NotFoundError."""
     article = _visible(actor, include_inactive=True).filter(pk=pk).first()
     if article is None:
@@ -119,7 +125,7 @@ class HistoryEntry:
     first: bool = False  # the version the article was created with
 
 
-def article_history(*, actor, article: Article) -> list[HistoryEntry]:
+def article_history(*, actor: User, article: Article) -> list[HistoryEntry]:
     """Every saved version, newest first, each with what it changed against the one before."""
     require_perm(actor, Perm.KNOWLEDGE_VIEW)
     revisions = list(ArticleRevision.objects.filter(article=article).select_related("saved_by", "subject")
@@ -158,7 +164,7 @@ PANEL_LIMIT = 6
 OUTAGE_TITLE_WORDS = {"extended": "延期", "planned": "计划", "emergency": "抢修"}
 
 
-def _outage_fit(article: Article, outage) -> int:
+def _outage_fit(article: Article, outage: "Outage") -> int:
     """0 for the answer that fits the outage best (its title names the outage's situation), 1 for
     other outage answers, 2 for the rest."""
     if not kt.uses_outage(article.body):
@@ -169,7 +175,7 @@ def _outage_fit(article: Article, outage) -> int:
     return 0 if word in article.title else 1
 
 
-def panel_knowledge(*, actor, subject=None, q: str = "", outage=None, limit: int = PANEL_LIMIT) -> PanelKnowledge | None:
+def panel_knowledge(*, actor: User, subject: Subject | None = None, q: str = "", outage: "Outage | None" = None, limit: int = PANEL_LIMIT) -> PanelKnowledge | None:
     """None for a user who may not read the knowledge base. With an outage at the caller's address
     (and no words typed) the outage answers come first, the one that fits the outage on top, then
     the articles of the subject chosen."""

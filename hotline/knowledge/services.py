@@ -16,11 +16,12 @@ from hotline.core.audit import audit
 from hotline.core.errors import ConflictError, ValidationError
 from hotline.knowledge import text as kt
 from hotline.knowledge.models import Article, ArticleKind, ArticleRevision
+from hotline.org.models import User
 from hotline.org.roles import Perm, require_perm
+from hotline.workorders.models import Subject
 
 if TYPE_CHECKING:
     from hotline.outages.models import Outage
-    from hotline.workorders.models import Subject
 
 TITLE_MAX, KEYWORDS_MAX, BODY_MAX, NOTE_MAX = 120, 300, 5000, 200
 EDITED_FIELDS = ("title", "kind", "subject", "keywords", "body")
@@ -35,7 +36,7 @@ class Content:
     body: str
 
 
-def _clean(*, title, kind, subject, keywords, body) -> Content:
+def _clean(*, title: str, kind: str, subject: Subject | None, keywords: str, body: str) -> Content:
     """Trimmed content, or a ValidationError naming every field that is wrong."""
     title = " ".join((title or "").split())
     keywords = " ".join((keywords or "").replace("，", " ").replace(",", " ").replace("、", " ").split())
@@ -74,18 +75,18 @@ def _apply(article: Article, content: Content) -> None:
     article.search_body = kt.normalize(content.body)
 
 
-def _revision(article: Article, *, actor, note: str = "") -> ArticleRevision:
+def _revision(article: Article, *, actor: User, note: str = "") -> ArticleRevision:
     return ArticleRevision.objects.create(
         article=article, version=article.version, title=article.title, kind=article.kind,
         subject=article.subject, keywords=article.keywords, body=article.body, is_active=article.is_active,
         note=(note or "").strip()[:NOTE_MAX], saved_at=article.updated_at, saved_by=_user(actor))
 
 
-def _user(actor):
+def _user(actor: User) -> User | None:
     return actor if getattr(actor, "pk", None) else None
 
 
-def article_create(*, actor, title: str, kind: str = ArticleKind.ARTICLE, body: str, subject=None,
+def article_create(*, actor: User, title: str, kind: str = ArticleKind.ARTICLE, body: str, subject: Subject | None = None,
                    keywords: str = "", is_active: bool = True, note: str = "") -> Article:
     require_perm(actor, Perm.KNOWLEDGE_EDIT)
     content = _clean(title=title, kind=kind, subject=subject, keywords=keywords, body=body)
@@ -116,7 +117,7 @@ def _refresh(article: Article, locked: Article) -> Article:
     return article
 
 
-def article_update(*, actor, article: Article, version: int, title: str, kind: str, body: str, subject=None,
+def article_update(*, actor: User, article: Article, version: int, title: str, kind: str, body: str, subject: Subject | None = None,
                    keywords: str = "", note: str = "") -> Article:
     """Save an edit made from version ``version``. An edit that changes nothing saves nothing."""
     require_perm(actor, Perm.KNOWLEDGE_EDIT)
@@ -137,7 +138,7 @@ def article_update(*, actor, article: Article, version: int, title: str, kind: s
     return _refresh(article, locked)
 
 
-def _set_active(*, actor, article: Article, active: bool, version: int | None, note: str) -> Article:
+def _set_active(*, actor: User, article: Article, active: bool, version: int | None, note: str) -> Article:
     require_perm(actor, Perm.KNOWLEDGE_EDIT)
     with transaction.atomic():
         locked = _locked(article, version)
@@ -153,12 +154,12 @@ def _set_active(*, actor, article: Article, active: bool, version: int | None, n
     return _refresh(article, locked)
 
 
-def article_deactivate(*, actor, article: Article, version: int | None = None, note: str = "") -> Article:
+def article_deactivate(*, actor: User, article: Article, version: int | None = None, note: str = "") -> Article:
     """Take an article out of use: searches and the call panel no longer show it; editors still can."""
     return _set_active(actor=actor, article=article, active=False, version=version, note=note)
 
 
-def article_reactivate(*, actor, article: Article, version: int | None = None, note: str = "") -> Article:
+def article_reactivate(*, actor: User, article: Article, version: int | None = None, note: str = "") -> Article:
     return _set_active(actor=actor, article=article, active=True, version=version, note=note)
 
 
@@ -183,7 +184,7 @@ class Rendered:
         return any(kt.PLACEHOLDERS[name].from_outage for name in self.unfilled if name in kt.PLACEHOLDERS)
 
 
-def placeholder_values(outage=None) -> dict[str, str]:
+def placeholder_values(outage: "Outage | None" = None) -> dict[str, str]:
     """The values of the placeholders: company and hotline always; the rest from the outage (in the
     default language and format of the outage notices, whatever the console's language)."""
     values = {"company": settings.COMPANY_NAME, "hotline": settings.HOTLINE_PHONE}
@@ -197,7 +198,7 @@ def placeholder_values(outage=None) -> dict[str, str]:
     return values
 
 
-def render_article(*, article: Article, outage=None, values: dict[str, str] | None = None) -> Rendered:
+def render_article(*, article: Article, outage: "Outage | None" = None, values: dict[str, str] | None = None) -> Rendered:
     """The article's text with its placeholders filled from ``outage`` (those it cannot fill shown
     as 【label】). ``values`` (from ``placeholder_values``) saves recomputing them for a list."""
     values = values if values is not None else placeholder_values(outage)

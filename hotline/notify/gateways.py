@@ -17,12 +17,19 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from django.conf import settings
 from django.utils import timezone
 
 from hotline.core.signing import sign
+
+
+class Gateway(Protocol):
+    """What sends a message (a channel's gateway, or the router over them): the provider's message id."""
+
+    def send(self, *, key: str, to: str, text: str, channel: str) -> str: ...
 
 
 class TemporaryError(Exception):

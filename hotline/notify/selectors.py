@@ -1,9 +1,12 @@
 """Reads of the outbox for a user: recipients' phone numbers masked for those who may not see them."""
 
+from collections.abc import Iterable
+
 from hotline.notify.models import Message
+from hotline.org.models import User
 
 
-def outbox_page(actor, rows, *, via: str) -> list[Message]:
+def outbox_page(actor: User, rows: Iterable[Message], *, via: str) -> list[Message]:
     """A page of the outbox as ``actor`` may read it: recipients masked, or shown in full and the reading
     recorded (SPEC.md §6)."""
     from hotline.core.audit import audit_read
@@ -15,7 +18,7 @@ def outbox_page(actor, rows, *, via: str) -> list[Message]:
     return [masked(actor, m) for m in page]
 
 
-def masked(actor, message: Message) -> Message:
+def masked(actor: User, message: Message) -> Message:
     """The message with its recipient shown as the actor may see it (138****1234 without the contact
     permission; the one place that decides is ``customers.selectors.phone_display``). Not saved."""
     from hotline.customers.selectors import phone_display

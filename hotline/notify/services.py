@@ -9,8 +9,10 @@ again (the gateway recognises the key of a message it already accepted)."""
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from hotline.core.audit import audit
 from hotline.core.errors import NotFoundError, ValidationError
-from hotline.notify.gateways import PermanentError, TemporaryError, default_gateway
+from hotline.notify.gateways import Gateway, PermanentError, TemporaryError, default_gateway
 from hotline.notify.models import Message, MessageStatus, MessageTemplate
+from hotline.org.models import User
 from hotline.org.roles import Perm, require_perm
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -42,8 +45,8 @@ def placeholders(text: str) -> set[str]:
                               fields={"text": _("Check the braces { }.")}) from exc
 
 
-class _Blank(dict):
-    def __missing__(self, key):
+class _Blank(dict[str, object]):
+    def __missing__(self, key: str) -> str:
         return ""
 
 
@@ -54,7 +57,7 @@ _texts: dict[str, str] = {}
 _texts_loaded = 0.0
 
 
-def forget_templates(**_kwargs) -> None:
+def forget_templates(**_kwargs: object) -> None:
     global _texts_loaded
     _texts.clear()
     _texts_loaded = 0.0
@@ -82,7 +85,7 @@ def render(code: str, context: dict) -> str:
     return text.format_map(_Blank({k: "" if v is None else v for k, v in context.items()}))
 
 
-def template_update(*, actor, template: MessageTemplate, text: str) -> MessageTemplate:
+def template_update(*, actor: User, template: MessageTemplate, text: str) -> MessageTemplate:
     require_perm(actor, Perm.NOTIFY_MANAGE)
     text = (text or "").strip()
     if not text:
@@ -147,7 +150,7 @@ def enqueue_many(messages: list[Outgoing], *, fresh: bool = False) -> int:
     return written
 
 
-def enqueue(**kwargs) -> int:
+def enqueue(**kwargs: Any) -> int:
     return enqueue_many([Outgoing(**kwargs)])
 
 
@@ -213,7 +216,8 @@ def claim(*, limit: int, now: datetime | None = None) -> list[Message]:
     return claimed
 
 
-def deliver(messages: list[Message], *, gateway, now=None, keep=None) -> Delivery:
+def deliver(messages: list[Message], *, gateway: Gateway, now: datetime | None = None,
+            keep: Callable[[], bool] | None = None) -> Delivery:
     """Send claimed messages one by one and record each result as soon as it is known.
 
     A batch that outlasts most of its claim (a slow gateway) stops and hands the rest back, rather
@@ -267,7 +271,7 @@ def _after_sent(message: Message) -> None:
         logging.getLogger(__name__).exception("after-send hook failed for message %s", message.pk)
 
 
-def _record(message: Message, **values) -> int:
+def _record(message: Message, **values: Any) -> int:
     # Only while our claim stands: a message another worker re-claimed after ours expired is theirs.
     return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts).update(
         claimed_until=None, **values)
@@ -281,8 +285,9 @@ def _release(messages: list[Message]) -> None:
             attempts=message.attempts - 1)
 
 
-def deliver_due(*, gateway=None, batch: int | None = None, max_messages: int | None = None,
-                seconds: float | None = None, now: datetime | None = None, keep=None) -> Delivery:
+def deliver_due(*, gateway: Gateway | None = None, batch: int | None = None, max_messages: int | None = None,
+                seconds: float | None = None, now: datetime | None = None,
+                keep: Callable[[], bool] | None = None) -> Delivery:
     """Deliver due messages batch by batch until none is due (or ``max_messages``/``seconds``, or
     ``keep()`` answers False: the worker lost its lease)."""
     import time
@@ -320,7 +325,7 @@ def outbox_counts(topic: str | None = None) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in MessageStatus.values}
 
 
-def retry_failed(*, actor, message: Message) -> Message:
+def retry_failed(*, actor: User, message: Message) -> Message:
     """An admin sends a failed message again (after fixing the gateway or the number)."""
     require_perm(actor, Perm.NOTIFY_MANAGE)
     with transaction.atomic():

@@ -48,7 +48,7 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
 _checked_tokens: dict[str, tuple[ApiToken, float]] = {}
 
 
-def forget_checked_tokens(**_kwargs) -> None:
+def forget_checked_tokens(**_kwargs: object) -> None:
     _checked_tokens.clear()
 
 

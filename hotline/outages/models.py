@@ -50,6 +50,7 @@ class Outage(models.Model):
     is_upcoming: bool
     account_nos: list[str]
     script: str
+    was_extended: bool  # knowledge.selectors: the best answer for an extended outage
 
     class Meta:
         ordering = ["-starts_at"]

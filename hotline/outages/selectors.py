@@ -4,23 +4,24 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hotline.customers.models import Community
+from hotline.org.models import User
 from hotline.outages.models import CURRENT_STATUSES, Outage, OutageArea, OutageStatus
 
 PUBLIC_RESTORED_HOURS = 6  # the public page still shows an outage this long after the water came back
 PUBLIC_AHEAD_DAYS = 7
 
 
-def outage_queryset():
+def outage_queryset() -> QuerySet[Outage]:
     return Outage.objects.prefetch_related(
         Prefetch("areas", queryset=OutageArea.objects.select_related("district", "community", "building__community")),
         "orders")
 
 
-def outage_get(*, actor, number: str) -> Outage:
+def outage_get(*, actor: User, number: str) -> Outage:
     """One outage by number, for anyone who may see outages (404 otherwise)."""
     from hotline.core.errors import NotFoundError
     from hotline.org.roles import Perm, require_perm
@@ -32,7 +33,7 @@ def outage_get(*, actor, number: str) -> Outage:
     return outage
 
 
-def orders_by_number(*, actor, numbers: list[str]) -> list:
+def orders_by_number(*, actor: User, numbers: list[str]) -> list:
     """The work orders with these numbers that ``actor`` may see; an unknown one is refused by name."""
     from django.utils.translation import gettext as _
 
@@ -48,7 +49,7 @@ def orders_by_number(*, actor, numbers: list[str]) -> list:
     return found
 
 
-def outage_list(*, status: str = "current", q: str = ""):
+def outage_list(*, status: str = "current", q: str = "") -> QuerySet[Outage]:
     rows = outage_queryset()
     if status == "current":
         rows = rows.filter(status__in=CURRENT_STATUSES).order_by("starts_at")

@@ -4,12 +4,14 @@ Every change that the public must hear about writes its messages to the outbox i
 transaction (SMS to each affected customer's mobile, a notice to each community's property
 management, fire-rescue when hydrants are affected), keyed by the event so that nothing is sent twice."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -19,10 +21,11 @@ from django.utils.translation import pgettext
 from hotline.core.audit import audit
 from hotline.core.display import join_list
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
-from hotline.customers.models import Account, AccountPhone, AccountStatus, Building, Community, District
+from hotline.customers.models import Account, AccountPhone, AccountStatus, Building, Community, District, Premise
 from hotline.notify.catalogue import MESSAGE_DATETIME_FORMAT, MESSAGE_LIST_SEPARATOR
 from hotline.notify.models import Channel
 from hotline.notify.services import Outgoing, enqueue_many, is_mobile, render
+from hotline.org.models import User
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.outages.models import (
     CURRENT_STATUSES,
@@ -33,6 +36,12 @@ from hotline.outages.models import (
     OutageKind,
     OutageStatus,
 )
+from hotline.workorders.models import WorkOrder
+
+M = TypeVar("M", bound=Model)
+
+if TYPE_CHECKING:
+    from hotline.calls.models import Call
 
 NOTICE_HOURS = 24  # a planned outage is announced this long before it starts ...
 LONG_NOTICE_HOURS = 48  # ... or this long when it lasts more than LONG_OUTAGE_HOURS
@@ -50,9 +59,10 @@ class Area:
     buildings: list[Building] = field(default_factory=list)
 
     @classmethod
-    def from_ids(cls, *, districts=(), communities=(), buildings=()) -> "Area":
+    def from_ids(cls, *, districts: Iterable[int | str] = (), communities: Iterable[int | str] = (),
+                 buildings: Iterable[int | str] = ()) -> "Area":
         """The area from lists of ids (a form or the API); an unknown id is refused by name."""
-        def load(queryset, ids, name):
+        def load(queryset: QuerySet[M], ids: Iterable[int | str], name: str) -> list[M]:
             try:
                 ids = sorted({int(i) for i in ids or () if str(i).strip()})
             except (TypeError, ValueError):
@@ -110,7 +120,7 @@ class Area:
         return list(Community.objects.filter(q).order_by("pk"))
 
 
-def affected_accounts(area: Area):
+def affected_accounts(area: Area) -> QuerySet[Account]:
     """The open accounts whose premise lies in the area."""
     return Account.objects.filter(area.premise_q("premise__")).exclude(status=AccountStatus.CLOSED)
 
@@ -170,7 +180,7 @@ def _when(moment: datetime | None) -> str:
     return date_format(timezone.localtime(moment), MESSAGE_DATETIME_FORMAT) if moment else ""
 
 
-def message_context(outage: Outage, **extra) -> dict:
+def message_context(outage: Outage, **extra: Any) -> dict:
     """The placeholders of the outage templates. Messages go to the public: always in the default
     language, whatever the language of the coordinator's console."""
     from django.utils import translation
@@ -179,7 +189,7 @@ def message_context(outage: Outage, **extra) -> dict:
         return _context(outage, **extra)
 
 
-def _context(outage: Outage, **extra) -> dict:
+def _context(outage: Outage, **extra: Any) -> dict:
     return {
         "company": settings.COMPANY_NAME, "hotline": settings.HOTLINE_PHONE, "number": outage.number,
         "kind": outage.get_kind_display(), "area": outage.area_text, "reason": outage.reason,
@@ -238,7 +248,7 @@ class Preview:
     property_text: str
 
 
-def outage_preview(*, actor, kind: str, reason: str, starts_at: datetime, expected_restore_at: datetime,
+def outage_preview(*, actor: User, kind: str, reason: str, starts_at: datetime, expected_restore_at: datetime,
                    area: Area, affects_hydrants: bool = False, supply_point: str = "",
                    area_text: str = "") -> Preview:
     """What announcing would send, and to how many, before anything is written."""
@@ -262,7 +272,8 @@ def outage_preview(*, actor, kind: str, reason: str, starts_at: datetime, expect
     )
 
 
-def _check(*, kind, reason, starts_at, expected_restore_at, area) -> None:
+def _check(*, kind: str, reason: str, starts_at: datetime | None, expected_restore_at: datetime | None,
+           area: Area) -> None:
     errors = {}
     if kind not in OutageKind.values:
         errors["kind"] = _("Choose planned or emergency.")
@@ -283,9 +294,10 @@ def _check(*, kind, reason, starts_at, expected_restore_at, area) -> None:
 
 # --- the lifecycle --------------------------------------------------------------------------------
 
-def outage_announce(*, actor, kind: str, reason: str, starts_at: datetime, expected_restore_at: datetime,
+def outage_announce(*, actor: User, kind: str, reason: str, starts_at: datetime, expected_restore_at: datetime,
                     area: Area, affects_hydrants: bool = False, supply_point: str = "", note: str = "",
-                    area_text: str = "", orders=(), notify: bool = True, at: datetime | None = None) -> Outage:
+                    area_text: str = "", orders: Iterable[WorkOrder] = (), notify: bool = True,
+                    at: datetime | None = None) -> Outage:
     """Announce (发布) an outage: it is saved with its area, and everyone affected is notified."""
     from hotline.workorders.numbers import next_order_number
 
@@ -317,7 +329,7 @@ def outage_announce(*, actor, kind: str, reason: str, starts_at: datetime, expec
     return outage
 
 
-def _locked(outage: Outage, version: int | None, *, actor) -> Outage:
+def _locked(outage: Outage, version: int | None, *, actor: User) -> Outage:
     require_perm(actor, Perm.OUTAGE_MANAGE)
     locked = Outage.objects.select_for_update().get(pk=outage.pk)
     if version is not None and version != locked.version:
@@ -330,7 +342,7 @@ def _state_error(outage: Outage, action: str) -> InvalidStateError:
                              % {"number": outage.number, "status": outage.get_status_display(), "action": action})
 
 
-def _save(outage: Outage, locked: Outage, *, actor, kind: str, note: str = "", data: dict | None = None,
+def _save(outage: Outage, locked: Outage, *, actor: User, kind: str, note: str = "", data: dict | None = None,
           notify: bool = False, at: datetime | None = None) -> OutageEvent:
     locked.version += 1
     locked.save()
@@ -342,7 +354,7 @@ def _save(outage: Outage, locked: Outage, *, actor, kind: str, note: str = "", d
     return event
 
 
-def outage_extend(*, actor, outage: Outage, expected_restore_at: datetime, reason: str,
+def outage_extend(*, actor: User, outage: Outage, expected_restore_at: datetime, reason: str,
                   version: int | None = None) -> Outage:
     """延期: a new expected restore time, announced once to everyone affected (S10)."""
     require_perm(actor, Perm.OUTAGE_MANAGE)
@@ -366,7 +378,7 @@ def outage_extend(*, actor, outage: Outage, expected_restore_at: datetime, reaso
     return outage
 
 
-def outage_restore(*, actor, outage: Outage, restored_at: datetime | None = None, note: str = "",
+def outage_restore(*, actor: User, outage: Outage, restored_at: datetime | None = None, note: str = "",
                    version: int | None = None) -> Outage:
     """Water is back: the outage is closed with its actual time and everyone is told."""
     require_perm(actor, Perm.OUTAGE_MANAGE)
@@ -390,7 +402,7 @@ def outage_restore(*, actor, outage: Outage, restored_at: datetime | None = None
     return outage
 
 
-def outage_cancel(*, actor, outage: Outage, reason: str, version: int | None = None) -> Outage:
+def outage_cancel(*, actor: User, outage: Outage, reason: str, version: int | None = None) -> Outage:
     """A scheduled outage that will not happen; those notified are told it is off."""
     require_perm(actor, Perm.OUTAGE_MANAGE)
     reason = (reason or "").strip()
@@ -407,7 +419,7 @@ def outage_cancel(*, actor, outage: Outage, reason: str, version: int | None = N
     return outage
 
 
-def outage_update(*, actor, outage: Outage, reason: str | None = None, supply_point: str | None = None,
+def outage_update(*, actor: User, outage: Outage, reason: str | None = None, supply_point: str | None = None,
                   note: str | None = None, affects_hydrants: bool | None = None, version: int | None = None) -> Outage:
     """Correct the details (no new notice: an extension or a restore is its own action)."""
     with transaction.atomic():
@@ -428,7 +440,7 @@ def outage_update(*, actor, outage: Outage, reason: str | None = None, supply_po
     return outage
 
 
-def outage_link_order(*, actor, outage: Outage, order) -> Outage:
+def outage_link_order(*, actor: User, outage: Outage, order: WorkOrder) -> Outage:
     """The repair behind the outage (or an order it caused)."""
     if not (has_perm(actor, Perm.OUTAGE_MANAGE) or has_perm(actor, Perm.ORDER_DISPATCH)):
         raise PermissionDeniedError()
@@ -468,7 +480,7 @@ def current_outages(now: datetime | None = None) -> list[Outage]:
     return outages
 
 
-def outages_at(premise, outages: list[Outage]) -> list[Outage]:
+def outages_at(premise: Premise, outages: list[Outage]) -> list[Outage]:
     """Which of ``outages`` cover this premise (district, community or building)."""
     found = []
     for outage in outages:
@@ -486,7 +498,7 @@ def answer_script(outage: Outage) -> str:
     return render("outage_script", message_context(outage))
 
 
-def link_call(*, actor, call, outage: Outage):
+def link_call(*, actor: User, call: "Call", outage: Outage) -> "Call":
     """The caller asks about this outage: the call is logged against it (one click)."""
     from hotline.calls.models import Outcome
 
@@ -507,7 +519,7 @@ def supply_subject_ids() -> list[int]:
                                        | Q(group__code__in=["supply", "outage"])).values_list("pk", flat=True))
 
 
-def link_calls_in_period(*, actor, outage: Outage, start: datetime, end: datetime, all_subjects: bool = False) -> int:
+def link_calls_in_period(*, actor: User, outage: Outage, start: datetime, end: datetime, all_subjects: bool = False) -> int:
     """Link every call of the period from the outage's area not yet linked to an outage (S10 bulk
     action). By default only calls about supply (no water, pressure, quality, outage questions)."""
     from hotline.calls.models import Call, Outcome

@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,7 +49,7 @@ class ShiftPeriod:
     def contains(self, moment: datetime) -> bool:
         return self.starts_at <= moment < self.ends_at
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, ShiftPeriod) and (self.date, self.definition.pk) == (other.date, other.definition.pk)
 
     def __hash__(self) -> int:
@@ -193,7 +194,7 @@ class Now:
         return self.staff.get(period, []) if period else []
 
 
-def shift_now(*, actor, moment: datetime | None = None) -> Now:
+def shift_now(*, actor: User, moment: datetime | None = None) -> Now:
     require_perm(actor, Perm.SHIFT_VIEW)
     moment = moment or timezone.now()
     definitions = active_definitions()
@@ -213,7 +214,7 @@ def summary_for(period: ShiftPeriod, now: datetime) -> dict:
                          next_team=team(staff.get(following, [])) if following else None)
 
 
-def live_summary(*, actor, period: ShiftPeriod, now: datetime | None = None) -> dict:
+def live_summary(*, actor: User, period: ShiftPeriod, now: datetime | None = None) -> dict:
     require_perm(actor, Perm.SHIFT_VIEW)
     return summary_for(period, now or timezone.now())
 
@@ -235,7 +236,7 @@ class Target:
     next: ShiftPeriod | None
 
 
-def handover_target(*, actor, now: datetime | None = None) -> Target:
+def handover_target(*, actor: User, now: datetime | None = None) -> Target:
     require_perm(actor, Perm.SHIFT_VIEW)
     now = now or timezone.now()
     definitions = active_definitions()
@@ -251,7 +252,7 @@ def handover_target(*, actor, now: datetime | None = None) -> Target:
     return Target(current, handover_of(current), next_shift(current, definitions=definitions))
 
 
-def waiting_handovers(*, actor, exclude: Handover | None = None, days: int = 3) -> list[Handover]:
+def waiting_handovers(*, actor: User, exclude: Handover | None = None, days: int = 3) -> list[Handover]:
     """Handovers submitted in the last days and not taken over yet (a banner on the screen)."""
     require_perm(actor, Perm.SHIFT_VIEW)
     rows = (Handover.objects.filter(status=HandoverStatus.SUBMITTED,
@@ -262,7 +263,7 @@ def waiting_handovers(*, actor, exclude: Handover | None = None, days: int = 3) 
     return list(rows)
 
 
-def handover_get(*, actor, pk: int) -> Handover:
+def handover_get(*, actor: User, pk: int) -> Handover:
     require_perm(actor, Perm.SHIFT_VIEW)
     handover = (Handover.objects.select_related("shift", "opened_by", "outgoing", "incoming")
                 .filter(pk=pk).first())
@@ -271,7 +272,7 @@ def handover_get(*, actor, pk: int) -> Handover:
     return handover
 
 
-def handover_history(*, actor, status: str = "", limit: int = HISTORY_PAGE, offset: int = 0
+def handover_history(*, actor: User, status: str = "", limit: int = HISTORY_PAGE, offset: int = 0
                      ) -> tuple[Sequence[Handover], bool]:
     """Handovers, newest shift first; and whether there are more (no COUNT over years of them)."""
     require_perm(actor, Perm.SHIFT_VIEW)
@@ -318,7 +319,7 @@ class WeekPlan:
         return None
 
 
-def week_plan(*, actor, start: date, days: int = 7) -> WeekPlan:
+def week_plan(*, actor: User, start: date, days: int = 7) -> WeekPlan:
     """Who is on which shift over ``days`` days from ``start`` (rows: shifts; columns: days)."""
     require_perm(actor, Perm.SHIFT_VIEW)
     dates = [start + timedelta(days=n) for n in range(days)]
@@ -334,14 +335,14 @@ def week_plan(*, actor, start: date, days: int = 7) -> WeekPlan:
         for d in definitions if d.is_active or d.pk in used])
 
 
-def plan_cell(*, actor, day: date, shift: ShiftDefinition) -> PlanCell:
+def plan_cell(*, actor: User, day: date, shift: ShiftDefinition) -> PlanCell:
     require_perm(actor, Perm.SHIFT_VIEW)
     rows = (ShiftAssignment.objects.filter(date=day, shift=shift).select_related("user")
             .order_by("role", "user__username"))
     return PlanCell(day, shift, list(rows))
 
 
-def assignable_staff():
+def assignable_staff() -> QuerySet[User]:
     """The people a shift can be planned with: active hotline operators and shift leads."""
     return User.objects.filter(is_active=True, role__in=[Role.OPERATOR, Role.SHIFT_LEAD]).order_by("role", "username")
 

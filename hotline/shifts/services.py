@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from hotline.core.audit import audit
 from hotline.core.display import join_list
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
+from hotline.org.models import User
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.shifts import selectors
 from hotline.shifts.models import Handover, HandoverStatus, ShiftAssignment, ShiftDefinition, ShiftRole
@@ -25,7 +26,7 @@ NOTES_MAX = 5000
 
 # --- definitions ----------------------------------------------------------------------------------
 
-def shift_definition_save(*, actor, definition: ShiftDefinition | None = None, code: str = "", name: str,
+def shift_definition_save(*, actor: User, definition: ShiftDefinition | None = None, code: str = "", name: str,
                           start: time | None, end: time | None, sort: int = 0, is_active: bool = True,
                           version: int | None = None) -> ShiftDefinition:
     """Define a shift, or change one (its code stays). Handovers already opened keep the times they had."""
@@ -78,13 +79,14 @@ def shift_definition_save(*, actor, definition: ShiftDefinition | None = None, c
 
 # --- the plan -------------------------------------------------------------------------------------
 
-def _check_person(user) -> None:
+def _check_person(user: User | None) -> User:
     if user is None or not user.is_active or not has_perm(user, Perm.HANDOVER):
         raise ValidationError(_("Only active hotline operators and shift leads can be planned on a shift."),
                               fields={"user": _("Choose a member of the hotline.")})
+    return user
 
 
-def shift_assign(*, actor, day: date, shift: ShiftDefinition, user, role: str = ShiftRole.OPERATOR
+def shift_assign(*, actor: User, day: date, shift: ShiftDefinition, user: User | None, role: str = ShiftRole.OPERATOR
                  ) -> ShiftAssignment:
     """Put ``user`` on ``shift`` of ``day`` (or change their role in it)."""
     require_perm(actor, Perm.SHIFT_MANAGE)
@@ -92,7 +94,7 @@ def shift_assign(*, actor, day: date, shift: ShiftDefinition, user, role: str = 
         raise ValidationError(_("Choose lead or operator."), fields={"role": _("Choose one.")})
     if not selectors.sane_day(day):
         raise ValidationError(_("Choose a day."), fields={"date": _("This field is required.")})
-    _check_person(user)
+    user = _check_person(user)
     if not shift.is_active:
         raise ValidationError(_("The shift %(name)s is not in use.") % {"name": shift.name},
                               fields={"shift": _("Choose a shift in use.")})
@@ -116,7 +118,7 @@ def shift_assign(*, actor, day: date, shift: ShiftDefinition, user, role: str = 
     return assignment
 
 
-def shift_unassign(*, actor, assignment: ShiftAssignment) -> None:
+def shift_unassign(*, actor: User, assignment: ShiftAssignment) -> None:
     require_perm(actor, Perm.SHIFT_MANAGE)
     with transaction.atomic():
         audit(actor=actor, action="shift.unassigned", target=assignment, date=assignment.date.isoformat(),
@@ -124,7 +126,7 @@ def shift_unassign(*, actor, assignment: ShiftAssignment) -> None:
         ShiftAssignment.objects.filter(pk=assignment.pk).delete()
 
 
-def shift_plan_copy_week(*, actor, source: date, target: date) -> int:
+def shift_plan_copy_week(*, actor: User, source: date, target: date) -> int:
     """Copy the plan of the week from ``source`` (7 days) onto the week from ``target``; people already
     planned there keep their place. Returns how many were added."""
     require_perm(actor, Perm.SHIFT_MANAGE)
@@ -157,7 +159,7 @@ def _when(moment: datetime | None) -> str:
     return date_format(timezone.localtime(moment), "m-d H:i") if moment else ""
 
 
-def handover_open(*, actor, period: ShiftPeriod | None = None, now: datetime | None = None
+def handover_open(*, actor: User, period: ShiftPeriod | None = None, now: datetime | None = None
                   ) -> tuple[Handover, bool]:
     """Open the handover of ``period`` (by default the one the console works on now): a draft whose
     summary is generated from live data. Opening an open one returns it. Returns (handover, created)."""
@@ -222,7 +224,7 @@ def _clean_notes(notes: str) -> str:
     return notes
 
 
-def handover_refresh(*, actor, handover: Handover, now: datetime | None = None) -> Handover:
+def handover_refresh(*, actor: User, handover: Handover, now: datetime | None = None) -> Handover:
     """Generate the draft's summary again from live data (the notes and the version stay)."""
     require_perm(actor, Perm.HANDOVER)
     now = now or timezone.now()
@@ -235,7 +237,7 @@ def handover_refresh(*, actor, handover: Handover, now: datetime | None = None) 
     return _refresh(handover, locked)
 
 
-def handover_save_notes(*, actor, handover: Handover, notes: str, version: int | None) -> Handover:
+def handover_save_notes(*, actor: User, handover: Handover, notes: str, version: int | None) -> Handover:
     """Write the draft's free notes (what the figures do not say)."""
     require_perm(actor, Perm.HANDOVER)
     notes = _clean_notes(notes)
@@ -253,7 +255,7 @@ def handover_save_notes(*, actor, handover: Handover, notes: str, version: int |
     return _refresh(handover, locked)
 
 
-def handover_submit(*, actor, handover: Handover, version: int | None, notes: str | None = None,
+def handover_submit(*, actor: User, handover: Handover, version: int | None, notes: str | None = None,
                     now: datetime | None = None) -> Handover:
     """交班: the summary is generated once more and frozen with the notes; the submitter is the outgoing lead."""
     require_perm(actor, Perm.HANDOVER)
@@ -276,7 +278,7 @@ def handover_submit(*, actor, handover: Handover, version: int | None, notes: st
     return _refresh(handover, locked)
 
 
-def handover_acknowledge(*, actor, handover: Handover, version: int | None, note: str = "",
+def handover_acknowledge(*, actor: User, handover: Handover, version: int | None, note: str = "",
                          now: datetime | None = None) -> Handover:
     """接班: the incoming lead has read the handover and takes the shift's open items over."""
     require_perm(actor, Perm.HANDOVER)

@@ -2,8 +2,10 @@
 unit (and the units under it). One filter definition serves the console list and the API list."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from hotline.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from hotline.customers.models import Account, Community
 from hotline.customers.text import normalize_phone
+from hotline.org.models import User
 from hotline.org.roles import Perm, has_perm
 from hotline.workorders.models import OPEN_STATUSES, Status, Urgency, WorkOrder, WorkOrderEvent
 from hotline.workorders.scope import actor_unit_ids
@@ -19,7 +22,7 @@ from hotline.workorders.scope import actor_unit_ids
 ORDER_NUMBER = re.compile(r"^gd\d{0,13}$", re.I)
 
 
-def orders_visible_to(actor) -> QuerySet[WorkOrder]:
+def orders_visible_to(actor: User) -> QuerySet[WorkOrder]:
     if has_perm(actor, Perm.ORDER_VIEW_ALL):
         return WorkOrder.objects.all()
     if has_perm(actor, Perm.ORDER_VIEW_UNIT) and actor.unit_id:
@@ -39,7 +42,7 @@ class OrderFilter:
     q: str = ""
 
     @classmethod
-    def from_params(cls, params) -> "OrderFilter":
+    def from_params(cls, params: Mapping[str, Any]) -> "OrderFilter":
         """From query parameters (console GET or API), with clear errors for bad values."""
         raw = {f.name: "" if params.get(f.name) in (None, False) else str(params.get(f.name)).strip()
                for f in fields(cls)}
@@ -106,7 +109,7 @@ def _text_query(text: str) -> Q:
     return words | Q(community_id__in=communities) if communities else words
 
 
-def order_list(*, actor, flt: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], bool]:
+def order_list(*, actor: User, flt: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], bool]:
     """One page of orders, newest first; and whether there is a next page (no COUNT over millions)."""
     queryset = flt.apply(orders_visible_to(actor)).select_related("subject", "unit", "request_type", "community",
                                                                   "account")
@@ -121,7 +124,7 @@ COUNTED_STATUSES = (*OPEN_STATUSES, Status.RESOLVED)
 COUNT_CAP = 1000
 
 
-def status_counts(*, actor, flt: OrderFilter) -> dict[str, int]:
+def status_counts(*, actor: User, flt: OrderFilter) -> dict[str, int]:
     """Orders per status (of the work in hand) for the filter without its status (the list's tabs);
     a count of COUNT_CAP means "at least that many"."""
     base = OrderFilter(**{**flt.__dict__, "status": ""}).apply(orders_visible_to(actor))
@@ -130,7 +133,7 @@ def status_counts(*, actor, flt: OrderFilter) -> dict[str, int]:
     return counts
 
 
-def order_detail(*, actor, number: str) -> WorkOrder:
+def order_detail(*, actor: User, number: str) -> WorkOrder:
     order = (
         orders_visible_to(actor)
         .select_related("subject__group", "request_type", "unit", "account__premise", "community", "parent",
@@ -148,7 +151,7 @@ def order_detail(*, actor, number: str) -> WorkOrder:
     return order
 
 
-def unit_queue(*, actor, limit: int = 100) -> list[WorkOrder]:
+def unit_queue(*, actor: User, limit: int = 100) -> list[WorkOrder]:
     """The orders a unit has to work: new dispatches first, then by deadline."""
     if not actor.unit_id:
         return []
@@ -179,7 +182,7 @@ class CallbackFilter:
     overdue: bool = False
 
     @classmethod
-    def from_params(cls, params) -> "CallbackFilter":
+    def from_params(cls, params: Mapping[str, Any]) -> "CallbackFilter":
         from hotline.workorders.models import Source
 
         raw = {f.name: "" if params.get(f.name) in (None, False) else str(params.get(f.name)).strip()
@@ -217,7 +220,7 @@ class CallbackFilter:
         return queryset
 
 
-def callbacks_due(*, actor, flt: CallbackFilter | None = None, limit: int = 100,
+def callbacks_due(*, actor: User, flt: CallbackFilter | None = None, limit: int = 100,
                   offset: int = 0) -> list[WorkOrder]:
     """Resolved orders waiting for the hotline's callback: the next try due first (the callback's
     deadline, or the retry plan's next try), then the oldest resolution."""
@@ -230,13 +233,13 @@ def callbacks_due(*, actor, flt: CallbackFilter | None = None, limit: int = 100,
                 [offset:offset + limit])
 
 
-def callbacks_count(*, actor, flt: CallbackFilter | None = None) -> int:
+def callbacks_count(*, actor: User, flt: CallbackFilter | None = None) -> int:
     """How many callbacks wait (with the filters); resolved orders are the work in hand, a few thousand."""
     return (flt or CallbackFilter()).apply(orders_visible_to(actor).filter(status=Status.RESOLVED),
                                            timezone.now()).count()
 
 
-def unit_alerts(*, actor, limit: int = 20) -> list:
+def unit_alerts(*, actor: User, limit: int = 20) -> list:
     """Unread in-app alerts of the actor's unit (and the units under it), newest first; alerts addressed
     to one person (escalations to the unit head) only to that person."""
     from hotline.workorders.models import Alert

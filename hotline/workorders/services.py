@@ -5,6 +5,7 @@ version and writes a timeline event; refused with a DomainError (and nothing cha
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
+from hotline.customers.models import Account, Community
 from hotline.customers.text import normalize_phone
 from hotline.org.models import Unit, User
 from hotline.org.roles import Perm, has_perm, require_perm
@@ -28,10 +30,12 @@ from hotline.workorders.models import (
     EventKind,
     MeterCalibration,
     PauseReason,
+    RequestType,
     ReturnReason,
     Satisfaction,
     Source,
     Status,
+    Subject,
     Urgency,
     WorkOrder,
     WorkOrderEvent,
@@ -80,7 +84,7 @@ RULES: dict[str, Rule] = {
 SIGNED_FOR = (S.ACCEPTED, S.IN_PROGRESS)
 
 
-def allowed_actions(actor, order: WorkOrder) -> list[str]:
+def allowed_actions(actor: User, order: WorkOrder) -> list[str]:
     """The transitions ``actor`` may take on ``order`` now (for the console's buttons)."""
     actions = []
     for name, rule in RULES.items():
@@ -111,18 +115,18 @@ def allowed_actions(actor, order: WorkOrder) -> list[str]:
     return actions
 
 
-def _require_rule_perm(actor, name: str) -> None:
+def _require_rule_perm(actor: User, name: str) -> None:
     """The role check first, so that someone who may not act learns nothing from input errors."""
     require_perm(actor, RULES[name].perm)
 
 
-def _may_see(actor, order: WorkOrder) -> bool:
+def _may_see(actor: User, order: WorkOrder) -> bool:
     return has_perm(actor, Perm.ORDER_VIEW_ALL) or (
         has_perm(actor, Perm.ORDER_VIEW_UNIT) and acts_for_unit(actor, order.unit_id)
     )
 
 
-def _transition(name: str, *, actor, order: WorkOrder, version: int | None, kind: str, note: str = "",
+def _transition(name: str, *, actor: User, order: WorkOrder, version: int | None, kind: str, note: str = "",
                 apply: Callable[[WorkOrder], dict] | None = None, to_status: str | None = None,
                 after: Callable[[WorkOrder, WorkOrderEvent], None] | None = None) -> WorkOrder:
     """Take transition ``name``: ``apply`` changes the locked order (and returns the event's data),
@@ -202,7 +206,7 @@ def _required(value: str, field: str, message: str) -> str:
 SMS_LEVELS = {AlertLevel.URGE, AlertLevel.ESCALATION, AlertLevel.MANUAL}
 
 
-def _alert(order: WorkOrder, level: int, message: str, *, user=None) -> None:
+def _alert(order: WorkOrder, level: int, message: str, *, user: User | None = None) -> None:
     if not order.unit_id:
         return
     alert = Alert(unit_id=order.unit_id, user=user, order=order, level=level, message=message[:200])
@@ -240,8 +244,8 @@ def _staff_sms(order: WorkOrder, alert: Alert, head: User | None = None) -> None
 
 # --- creation -------------------------------------------------------------------------------------
 
-def order_create(*, actor, request_type, subject, title: str, description: str = "", urgency: str | None = None,
-                 account=None, community=None, contact_name: str = "", contact_phone: str = "", address: str = "",
+def order_create(*, actor: User, request_type: RequestType, subject: Subject, title: str, description: str = "", urgency: str | None = None,
+                 account: Account | None = None, community: Community | None = None, contact_name: str = "", contact_phone: str = "", address: str = "",
                  source: str = Source.CALL, unit: Unit | None = None, calibration: dict | None = None,
                  external_id: str = "", deadlines: dict | None = None, at: datetime | None = None,
                  arrived_at: datetime | None = None) -> WorkOrder:
@@ -302,7 +306,8 @@ def order_create(*, actor, request_type, subject, title: str, description: str =
     return order
 
 
-def default_title(*, subject, address: str = "", account=None, community=None) -> str:
+def default_title(*, subject: Subject, address: str = "", account: Account | None = None,
+                  community: Community | None = None) -> str:
     """An order's title when none is typed: the subject and where (``爆管 · 张店区人民路128号``); the call's
     summary stays the description."""
     where = (address or "").strip()
@@ -336,7 +341,7 @@ def _new_order_alert(order: WorkOrder) -> None:
 
 # --- the lifecycle --------------------------------------------------------------------------------
 
-def order_dispatch(*, actor, order: WorkOrder, unit: Unit, note: str = "", version: int | None = None) -> WorkOrder:
+def order_dispatch(*, actor: User, order: WorkOrder, unit: Unit, note: str = "", version: int | None = None) -> WorkOrder:
     """转办: send the order to a unit; deadlines are set by the SLA on the first dispatch."""
     _require_rule_perm(actor, "dispatch")
     _check_unit(unit)
@@ -350,13 +355,13 @@ def order_dispatch(*, actor, order: WorkOrder, unit: Unit, note: str = "", versi
                        apply=apply, after=lambda o, event: _new_order_alert(o))
 
 
-def order_accept(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
+def order_accept(*, actor: User, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
     """签收: the unit takes the order on."""
     def apply(o: WorkOrder) -> dict:
         o.accepted_at = timezone.now()
         return {}
 
-    def after(o: WorkOrder, event) -> None:
+    def after(o: WorkOrder, event: WorkOrderEvent) -> None:
         # Signed for: the unit has seen it; its "new order" alert is done with.
         Alert.objects.filter(order=o, level__in=(AlertLevel.NEW_ORDER, AlertLevel.REOPENED),
                              read_at__isnull=True).update(read_at=event.at)
@@ -365,7 +370,7 @@ def order_accept(*, actor, order: WorkOrder, note: str = "", version: int | None
                        apply=apply, after=after)
 
 
-def order_return(*, actor, order: WorkOrder, reason_code: str, note: str = "", version: int | None = None) -> WorkOrder:
+def order_return(*, actor: User, order: WorkOrder, reason_code: str, note: str = "", version: int | None = None) -> WorkOrder:
     """退回: the unit sends a misrouted order back to the hotline, with a reason."""
     _require_rule_perm(actor, "return")
     if reason_code not in ReturnReason.values:
@@ -382,7 +387,7 @@ def order_return(*, actor, order: WorkOrder, reason_code: str, note: str = "", v
                        apply=apply)
 
 
-def order_progress(*, actor, order: WorkOrder, note: str, files: Iterable[UploadedFile] = (),
+def order_progress(*, actor: User, order: WorkOrder, note: str, files: Iterable[UploadedFile] = (),
                    version: int | None = None) -> WorkOrder:
     """A progress report from the unit (on site, valve closed …), with photos."""
     _require_rule_perm(actor, "progress")
@@ -392,7 +397,7 @@ def order_progress(*, actor, order: WorkOrder, note: str, files: Iterable[Upload
                        after=lambda o, event: _attach(o, event, checked, actor))
 
 
-def order_request_extension(*, actor, order: WorkOrder, until: datetime | None, reason: str,
+def order_request_extension(*, actor: User, order: WorkOrder, until: datetime | None, reason: str,
                             version: int | None = None) -> WorkOrder:
     """延期申请: the unit asks for a later resolution deadline; a shift lead decides."""
     _require_rule_perm(actor, "request_extension")
@@ -417,7 +422,7 @@ def order_request_extension(*, actor, order: WorkOrder, until: datetime | None, 
                        kind=EventKind.EXTENSION_REQUESTED, note=reason, apply=apply)
 
 
-def order_decide_extension(*, actor, order: WorkOrder, approve: bool, note: str = "",
+def order_decide_extension(*, actor: User, order: WorkOrder, approve: bool, note: str = "",
                            version: int | None = None) -> WorkOrder:
     """The shift lead approves (the deadline moves) or denies a pending extension request."""
     def apply(o: WorkOrder) -> dict:
@@ -435,8 +440,8 @@ def order_decide_extension(*, actor, order: WorkOrder, approve: bool, note: str 
                        apply=apply)
 
 
-def order_resolve(*, actor, order: WorkOrder, result: str, files: Iterable[UploadedFile] = (),
-                  calibration_outcome: str = "", error_percent=None, version: int | None = None) -> WorkOrder:
+def order_resolve(*, actor: User, order: WorkOrder, result: str, files: Iterable[UploadedFile] = (),
+                  calibration_outcome: str = "", error_percent: Decimal | None = None, version: int | None = None) -> WorkOrder:
     """办结: the unit reports the order done, with the result (and photos)."""
     _require_rule_perm(actor, "resolve")
     result = _required(result, "result", _("Write the result."))
@@ -467,7 +472,7 @@ def _start_callback(o: WorkOrder) -> None:
     o.callback_overdue, o.callback_tries, o.callback_last_try, o.callback_next_at = False, 0, "", None
 
 
-def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = "",
+def order_callback(*, actor: User, order: WorkOrder, satisfaction: str, note: str = "",
                    version: int | None = None) -> WorkOrder:
     """回访: the hotline calls the customer back; an unsatisfied customer reopens the order to the unit.
     A try that does not reach the customer's opinion is ``order_callback_try``."""
@@ -490,7 +495,7 @@ def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = ""
             o.callback_due, o.callback_overdue = None, False
         return {"satisfaction": satisfaction, **({"tries": o.callback_tries} if o.callback_tries else {})}
 
-    def after(o: WorkOrder, event) -> None:
+    def after(o: WorkOrder, event: WorkOrderEvent) -> None:
         if unsatisfied:
             _alert(o, AlertLevel.REOPENED, _("Order %(number)s reopened: the customer is not satisfied.")
                    % {"number": o.number})
@@ -500,7 +505,7 @@ def order_callback(*, actor, order: WorkOrder, satisfaction: str, note: str = ""
                        to_status=S.REOPENED if unsatisfied else None, after=after)
 
 
-def order_callback_try(*, actor, order: WorkOrder, outcome: str, note: str = "",
+def order_callback_try(*, actor: User, order: WorkOrder, outcome: str, note: str = "",
                        version: int | None = None) -> WorkOrder:
     """A callback try that did not reach the customer's opinion: no answer (tried again by the retry
     plan, ``settings.CALLBACK_TRIES`` tries over ``CALLBACK_RETRY_SPAN``), refused, or a wrong number.
@@ -539,7 +544,7 @@ def order_callback_try(*, actor, order: WorkOrder, outcome: str, note: str = "",
                            to_status=to_status)
 
 
-def order_close(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
+def order_close(*, actor: User, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
     """归档: close an order after the callback (12345 cases after their reply is uploaded)."""
     def apply(o: WorkOrder) -> dict:
         o.closed_at = timezone.now()
@@ -549,7 +554,7 @@ def order_close(*, actor, order: WorkOrder, note: str = "", version: int | None 
                        apply=apply)
 
 
-def order_cancel(*, actor, order: WorkOrder, reason: str, version: int | None = None,
+def order_cancel(*, actor: User, order: WorkOrder, reason: str, version: int | None = None,
                  parent: WorkOrder | None = None) -> WorkOrder:
     """Cancel a withdrawn order, or one that duplicates ``parent``."""
     _require_rule_perm(actor, "cancel")
@@ -568,7 +573,7 @@ def order_cancel(*, actor, order: WorkOrder, reason: str, version: int | None = 
     return _transition("cancel", actor=actor, order=order, version=version, kind=kind, note=reason, apply=apply)
 
 
-def order_link_duplicate(*, actor, order: WorkOrder, parent: WorkOrder, version: int | None = None) -> WorkOrder:
+def order_link_duplicate(*, actor: User, order: WorkOrder, parent: WorkOrder, version: int | None = None) -> WorkOrder:
     """A second report of the same problem: cancel it as a duplicate linked to the parent order (to
     the order that is being worked, when ``parent`` is itself a duplicate)."""
     seen = {order.pk}
@@ -579,7 +584,7 @@ def order_link_duplicate(*, actor, order: WorkOrder, parent: WorkOrder, version:
                         reason=_("Duplicate of %(number)s") % {"number": parent.number})
 
 
-def order_urge(*, actor, order: WorkOrder, note: str, version: int | None = None) -> WorkOrder:
+def order_urge(*, actor: User, order: WorkOrder, note: str, version: int | None = None) -> WorkOrder:
     """督办 by hand: a shift lead urges the unit."""
     _require_rule_perm(actor, "urge")
     note = _required(note, "note", _("Write the urge message."))
@@ -588,7 +593,7 @@ def order_urge(*, actor, order: WorkOrder, note: str, version: int | None = None
                        after=lambda o, event: _alert(o, AlertLevel.MANUAL, note))
 
 
-def order_note(*, actor, order: WorkOrder, note: str, version: int | None = None) -> WorkOrder:
+def order_note(*, actor: User, order: WorkOrder, note: str, version: int | None = None) -> WorkOrder:
     """A coordination note (S4): who was called, what they said."""
     _require_rule_perm(actor, "note")
     note = _required(note, "note", _("Write the note."))
@@ -597,7 +602,7 @@ def order_note(*, actor, order: WorkOrder, note: str, version: int | None = None
 
 # --- re-dispatch (改派) ----------------------------------------------------------------------------
 
-def order_request_redispatch(*, actor, order: WorkOrder, reason: str, version: int | None = None) -> WorkOrder:
+def order_request_redispatch(*, actor: User, order: WorkOrder, reason: str, version: int | None = None) -> WorkOrder:
     """The unit asks the hotline to send the order to another unit (it keeps the order meanwhile)."""
     _require_rule_perm(actor, "request_redispatch")
     reason = _required(reason, "reason", _("Say why the order should go to another unit."))
@@ -612,7 +617,7 @@ def order_request_redispatch(*, actor, order: WorkOrder, reason: str, version: i
                        kind=EventKind.REDISPATCH_REQUESTED, note=reason, apply=apply)
 
 
-def order_redispatch(*, actor, order: WorkOrder, unit: Unit, reason: str, version: int | None = None) -> WorkOrder:
+def order_redispatch(*, actor: User, order: WorkOrder, unit: Unit, reason: str, version: int | None = None) -> WorkOrder:
     """改派: the hotline takes the order from its unit (not signed for yet, or the unit asked) and sends it to
     ``unit``. The first unit is told; its sign-for counts as missed in the KPIs (unless it had signed for
     it in time and asked to be relieved); the new unit's sign-for clock starts now, the resolution deadline
@@ -640,7 +645,7 @@ def order_redispatch(*, actor, order: WorkOrder, unit: Unit, reason: str, versio
         o.extension_until, o.extension_reason = None, ""
         return data
 
-    def after(o: WorkOrder, event) -> None:
+    def after(o: WorkOrder, event: WorkOrderEvent) -> None:
         first_id = previous.get("unit_id")
         if first_id is not None:
             # The first unit's open alerts of the order are done with; it is told where the order went.
@@ -676,7 +681,7 @@ def _start_pause(o: WorkOrder, now: datetime, reason: str, note: str) -> None:
     o.pause_requested_at = None
 
 
-def order_request_pause(*, actor, order: WorkOrder, reason: str, note: str = "",
+def order_request_pause(*, actor: User, order: WorkOrder, reason: str, note: str = "",
                         version: int | None = None) -> WorkOrder:
     """挂起申请: the unit asks to stop the clock while it waits for something that is not its doing. Reasons
     in ``settings.SLA_PAUSE_AUTO_APPROVE`` pause at once; the others wait for the shift lead."""
@@ -708,7 +713,7 @@ def order_request_pause(*, actor, order: WorkOrder, reason: str, note: str = "",
                        kind=EventKind.PAUSED if auto else EventKind.PAUSE_REQUESTED, note=note, apply=apply)
 
 
-def order_decide_pause(*, actor, order: WorkOrder, approve: bool, note: str = "",
+def order_decide_pause(*, actor: User, order: WorkOrder, approve: bool, note: str = "",
                        version: int | None = None) -> WorkOrder:
     """The shift lead approves (the clock stops now) or refuses a pending pause request."""
     def apply(o: WorkOrder) -> dict:
@@ -725,7 +730,7 @@ def order_decide_pause(*, actor, order: WorkOrder, approve: bool, note: str = ""
                        kind=EventKind.PAUSED if approve else EventKind.PAUSE_DENIED, note=note, apply=apply)
 
 
-def order_resume(*, actor, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
+def order_resume(*, actor: User, order: WorkOrder, note: str = "", version: int | None = None) -> WorkOrder:
     """The unit restarts the clock (what it waited for came): the deadlines move by the paused time."""
     def apply(o: WorkOrder) -> dict:
         if not o.paused_at:
@@ -736,7 +741,7 @@ def order_resume(*, actor, order: WorkOrder, note: str = "", version: int | None
                        apply=apply)
 
 
-def order_viewed(*, actor, order: WorkOrder, via: str) -> None:
+def order_viewed(*, actor: User, order: WorkOrder, via: str) -> None:
     """Record that ``actor`` opened an order with the customer's contact data (SPEC.md §6)."""
     from hotline.core.audit import audit
 
@@ -775,7 +780,7 @@ def _check_files(files: Iterable[UploadedFile]) -> list[CheckedFile]:
     return checked
 
 
-def _attach(order: WorkOrder, event: WorkOrderEvent, files: list[CheckedFile], actor) -> None:
+def _attach(order: WorkOrder, event: WorkOrderEvent, files: list[CheckedFile], actor: User) -> None:
     from uuid import uuid4
 
     from django.core.files.base import ContentFile
@@ -859,7 +864,7 @@ def callback_sweep(*, now: datetime | None = None) -> int:
 
 # --- alerts ---------------------------------------------------------------------------------------
 
-def alerts_mark_read(*, actor, alert_ids: Iterable[int] | None = None) -> int:
+def alerts_mark_read(*, actor: User, alert_ids: Iterable[int] | None = None) -> int:
     """Mark the actor's unit alerts read (the given ones, or all unread); returns how many."""
     from django.db.models import Q
 

@@ -3,8 +3,10 @@ and what the platform is told when it asks how a case stands."""
 
 import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat, StrIndex
@@ -17,9 +19,10 @@ from hotline.customers.models import Account, AccountPhone, Community, Road
 from hotline.customers.search import _address_details, normalize_query
 from hotline.integrations.models import Case, UpstreamAction
 from hotline.notify.models import Channel, Message, MessageStatus
+from hotline.org.models import User
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders import sla
-from hotline.workorders.models import OPEN_STATUSES, EventKind, Status, WorkOrderEvent
+from hotline.workorders.models import OPEN_STATUSES, EventKind, Status, WorkOrder, WorkOrderEvent
 
 ACTION_LABELS = dict(UpstreamAction.choices)
 # The fields of what we tell the platform (services._enqueue), as the outbox shows them.
@@ -122,7 +125,7 @@ def match_address(*, address: str, phone: str = "") -> AddressMatch:
 
 # --- cases -------------------------------------------------------------------------------------------
 
-def cases_visible_to(actor) -> QuerySet[Case]:
+def cases_visible_to(actor: User) -> QuerySet[Case]:
     """Every case, for staff with the 12345 view and for the platform that transferred them (there is one
     platform: every case is its own)."""
     if not has_perm(actor, Perm.CASE_INBOUND):
@@ -130,7 +133,7 @@ def cases_visible_to(actor) -> QuerySet[Case]:
     return Case.objects.all()
 
 
-def _topic_of_case():
+def _topic_of_case() -> Concat:
     return Concat(Value("case:"), OuterRef("pk"), output_field=CharField())
 
 
@@ -143,7 +146,7 @@ class CaseFilter:
     STATUSES = ("open", "returned", *Status.values)
 
     @classmethod
-    def from_params(cls, params) -> "CaseFilter":
+    def from_params(cls, params: Mapping[str, Any]) -> "CaseFilter":
         flt = cls(status=str(params.get("status") or "").strip(), upstream=str(params.get("upstream") or "").strip(),
                   q=str(params.get("q") or "").strip()[:100])
         errors = {}
@@ -172,7 +175,7 @@ class CaseFilter:
         return queryset
 
 
-def case_list(*, actor, flt: CaseFilter, limit: int = 50, offset: int = 0) -> tuple[list[Case], bool]:
+def case_list(*, actor: User, flt: CaseFilter, limit: int = 50, offset: int = 0) -> tuple[list[Case], bool]:
     """A page of cases, newest first, each with ``upstream`` (its messages and their summary)."""
     rows = list(flt.apply(cases_visible_to(actor)).select_related("order__unit")
                 .order_by("-created_at", "-id")[offset:offset + limit + 1])
@@ -182,7 +185,7 @@ def case_list(*, actor, flt: CaseFilter, limit: int = 50, offset: int = 0) -> tu
     return rows, has_more
 
 
-def case_detail(*, actor, case_id: str) -> Case:
+def case_detail(*, actor: User, case_id: str) -> Case:
     case = cases_visible_to(actor).select_related("order__unit", "order__subject").filter(case_id=case_id).first()
     if case is None:
         raise NotFoundError()
@@ -268,7 +271,7 @@ def extension_limit(due: datetime, calendar: sla.WorkCalendar | None = None) -> 
 
 # --- what the platform is told when it asks --------------------------------------------------------
 
-def _last_event(order, *kinds) -> WorkOrderEvent | None:
+def _last_event(order: WorkOrder, *kinds: str) -> WorkOrderEvent | None:
     return (WorkOrderEvent.objects.filter(order=order, kind__in=kinds).select_related("actor")
             .order_by("-at", "-id").first())
 
@@ -304,7 +307,7 @@ def case_status(case: Case) -> dict:
     }
 
 
-def message_display(message) -> str:
+def message_display(message: Message) -> str:
     """A message to the platform as staff read it: its action and its fields, not its JSON."""
     import json
 

@@ -20,16 +20,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.core.audit import audit
-from hotline.core.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
+from hotline.core.errors import ConflictError, InvalidStateError, NotFoundError, Text, ValidationError
 from hotline.integrations.gov12345 import adapter, selectors
 from hotline.integrations.gov12345.adapter import CaseData
 from hotline.integrations.models import Case, CaseUrge, ReturnReason, UpstreamAction
 from hotline.notify.models import Channel, Message, MessageStatus
 from hotline.notify.services import Outgoing, enqueue_many
+from hotline.org.models import User
 from hotline.org.roles import Perm, Role, lent, require_perm
 from hotline.workorders import reference
 from hotline.workorders.assignment import default_unit
-from hotline.workorders.models import Attachment, EventKind, Source, Status, WorkOrder, WorkOrderEvent
+from hotline.workorders.models import (
+    Attachment,
+    EventKind,
+    RequestType,
+    Source,
+    Status,
+    Subject,
+    WorkOrder,
+    WorkOrderEvent,
+)
 from hotline.workorders.services import RULES, order_cancel, order_close, order_create, order_urge
 
 # Set while this module itself cancels (a return) or closes (the reply arrived) a 12345 order: the
@@ -37,7 +47,7 @@ from hotline.workorders.services import RULES, order_cancel, order_close, order_
 _own_step: ContextVar[str] = ContextVar("gov12345_own_step", default="")
 
 
-def _stored_text(message, **values) -> str:
+def _stored_text(message: Text, **values: object) -> str:
     """Text kept in the timeline or sent upstream (``message`` lazy): in the interface's default
     language, whoever acts."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -50,7 +60,7 @@ def _iso(value: datetime | None) -> str | None:
 
 # --- the platform's system user --------------------------------------------------------------------
 
-def platform_user():
+def platform_user() -> User:
     """The user the platform acts as (``GOV12345_USER``), created without a password if missing."""
     from hotline.org.models import User
 
@@ -62,7 +72,7 @@ def platform_user():
     return user
 
 
-def system_actor():
+def system_actor() -> User:
     """The platform's user, allowed — in memory only, never saved — the one step its reply completes:
     closing the order (its role may not close orders by hand)."""
     actor = platform_user()
@@ -72,7 +82,7 @@ def system_actor():
 
 # --- inbound: cases ---------------------------------------------------------------------------------
 
-def _classify(category: str):
+def _classify(category: str) -> tuple[Subject, RequestType]:
     """(subject, request type) for the platform's category."""
     ref = reference.get()
     subject = ref.subjects.get(adapter.subject_code_for(category))
@@ -92,7 +102,7 @@ def _received_before(case: Case, data: CaseData) -> Case:
 
 
 def _answer(case: Case, order: WorkOrder) -> dict:
-    def exact(value):  # the platform's own deadlines come back as they were sent
+    def exact(value: datetime | None) -> str | None:  # the platform's own deadlines come back as they were sent
         return timezone.localtime(value).isoformat() if value else None
 
     return {"case_id": case.case_id, "order_number": order.number, "status": str(order.status),
@@ -100,7 +110,7 @@ def _answer(case: Case, order: WorkOrder) -> dict:
             "resolve_due": exact(order.resolve_due), "received_at": _iso(case.created_at)}
 
 
-def case_receive(*, actor, data: CaseData) -> tuple[Case, bool]:
+def case_receive(*, actor: User, data: CaseData) -> tuple[Case, bool]:
     """Receive a transferred case: (case, True) when it is new; (the case received before, False) when
     it is a resend — nothing is stored again. A different payload under a known case id is refused."""
     require_perm(actor, Perm.CASE_INBOUND)
@@ -142,7 +152,7 @@ def case_receive(*, actor, data: CaseData) -> tuple[Case, bool]:
     return case, True
 
 
-def _attach_files(order: WorkOrder, files: list[adapter.InlineFile], actor) -> None:
+def _attach_files(order: WorkOrder, files: list[adapter.InlineFile], actor: User) -> None:
     if not files:
         return
     event = WorkOrderEvent.objects.filter(order=order, kind=EventKind.CREATED).first()
@@ -153,7 +163,7 @@ def _attach_files(order: WorkOrder, files: list[adapter.InlineFile], actor) -> N
 
 # --- inbound: urges ---------------------------------------------------------------------------------
 
-def case_urge(*, actor, case: Case, urge_id: str, at: datetime, content: str) -> tuple[CaseUrge, bool]:
+def case_urge(*, actor: User, case: Case, urge_id: str, at: datetime, content: str) -> tuple[CaseUrge, bool]:
     """催办 from the platform, once per ``urge_id``: on the order's timeline, and an alert to the unit
     when the order is with one (an order at the hotline or already done gets the timeline entry)."""
     require_perm(actor, Perm.CASE_INBOUND)
@@ -194,7 +204,7 @@ def _enqueue(case: Case, action: str, event: WorkOrderEvent, body: dict) -> None
                            template=action, topic=case.topic)])
 
 
-def _person(user) -> str | None:
+def _person(user: User | None) -> str | None:
     return user.get_full_name() if user is not None else None
 
 
@@ -255,7 +265,7 @@ def order_event_upstream(*, order: WorkOrder, event: WorkOrderEvent) -> None:
               "reply.") % {"number": order.number})
 
 
-def upstream_sent(message) -> None:
+def upstream_sent(message: Message) -> None:
     """After-send hook of the outbox: the platform has the final reply, so the order is closed.
     Idempotent (a second call finds it closed); ``close_replied`` catches up a hook that never ran."""
     parts = message.idempotency_key.split(":")
@@ -287,7 +297,7 @@ def close_replied(*, limit: int = 500) -> int:
 
 # --- staff: return a case, send a failed message again ---------------------------------------------
 
-def case_return(*, actor, case: Case, reason_code: str, note: str) -> Case:
+def case_return(*, actor: User, case: Case, reason_code: str, note: str) -> Case:
     """退回: give the case back to the platform with a reason code, within 2 working days of its receipt;
     the order is cancelled."""
     require_perm(actor, Perm.CASE_MANAGE)
@@ -328,7 +338,7 @@ def case_return(*, actor, case: Case, reason_code: str, note: str) -> Case:
     return locked
 
 
-def message_resend(*, actor, message: Message) -> Message:
+def message_resend(*, actor: User, message: Message) -> Message:
     """Send a failed upstream message again; the case's later messages that failed after it (they
     wait for it) go again too, in their order."""
     require_perm(actor, Perm.CASE_MANAGE)
