@@ -126,7 +126,7 @@ class Premise(models.Model):
         """The road and its number, as the address writes them (文化路131号)."""
         from hotline.customers.text import house_number
 
-        return f"{self.road.name if self.road_id else ''}{house_number(self.road_no)}"
+        return f"{self.road.name if self.road else ''}{house_number(self.road_no)}"
 
 
 class AccountStatus(models.TextChoices):

@@ -67,7 +67,7 @@ class PlaceholderError(ValueError):
         super().__init__(str(message))
 
 
-def _parsed(text: str) -> list[tuple[str, str | None, str, str | None]]:
+def _parsed(text: str) -> list[tuple[str, str | None, str | None, str | None]]:
     try:
         return list(string.Formatter().parse(text))
     except ValueError as exc:

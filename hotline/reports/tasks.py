@@ -1,4 +1,5 @@
 import time
+from typing import Any
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
@@ -19,7 +20,7 @@ def refresh_report_rollups(held) -> dict:
     """Every ten minutes: count again the closed days whose calls or orders changed (and roll up each day
     as it closes), for up to four minutes, so that a period report finds its days ready."""
     started = time.monotonic()
-    total = {"built": {}, "rows": 0, "left": 0}
+    total: dict[str, Any] = {"built": {}, "rows": 0, "left": 0}
     while held.keep():
         # Steps of a quarter of the lease time, renewing it in between.
         done = refresh(seconds=min(held.seconds / 4, max(0.0, SECONDS - (time.monotonic() - started))))

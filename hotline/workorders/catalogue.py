@@ -96,9 +96,9 @@ def load(apps) -> None:
         for c, (code, name, urgency) in enumerate(children, start=1):
             subjects[code], _ = Subject.objects.update_or_create(
                 code=code, defaults={"name": name, "group": group, "default_urgency": urgency, "sort": g * 100 + c})
-    for code, urgency, dispatch, accept, onsite, resolve in SLA_RULES:
+    for subject_code, urgency, dispatch, accept, onsite, resolve in SLA_RULES:
         SlaRule.objects.update_or_create(
-            subject=subjects[code] if code else None, urgency=urgency,
+            subject=subjects[subject_code] if subject_code else None, urgency=urgency,
             defaults={"dispatch_limit": dispatch, "accept_limit": accept, "onsite_limit": onsite,
                       "resolve_limit": resolve})
     for code, kind in ASSIGNMENT_RULES:
