@@ -373,6 +373,8 @@ SLA_PAUSE_AUTO_APPROVE = [c.strip() for c in os.environ.get("SLA_PAUSE_AUTO_APPR
 # A 12345 case keeps the platform's received time; the time it reached us is shown beside it when the two
 # differ by more than this many minutes.
 RECEIVED_SKEW_MINUTES = int(os.environ.get("RECEIVED_SKEW_MINUTES", "5"))
+# Handing a shift over more than this many minutes before it ends asks for a reason.
+HANDOVER_EARLY_MINUTES = int(os.environ.get("HANDOVER_EARLY_MINUTES", "30"))
 # How long a process trusts a checked API token (a revocation is seen at once by the process that
 # made it, by the others within this many seconds).
 API_TOKEN_CACHE_SECONDS = float(os.environ.get("API_TOKEN_CACHE_SECONDS", "10"))

@@ -132,6 +132,9 @@ class HandoverOut(HandoverListOut):
     opened_at: dt.datetime | None
     notes: str
     acknowledge_note: str
+    early_reason: str = ""
+    incoming_standing_in: bool = Field(False, description="Taken over by a shift lead standing in for the "
+                                                          "planned incoming lead")
     summary_at: dt.datetime | None
     summary: dict = Field(description="Counts and items per section (figures, open_orders, overdue, outages, "
                                       "callbacks, cases, notable); times in ISO 8601 (UTC)")
@@ -149,6 +152,8 @@ class NotesIn(Schema):
 
 class SubmitIn(Schema):
     notes: LongNote | None = Field(None, description="Replace the notes as they are handed over")
+    early_reason: Line(200) = Field("", description="Needed when handing over more than HANDOVER_EARLY_MINUTES "
+                                                    "(30) minutes before the shift ends")
     version: int | None = None
 
 
@@ -185,7 +190,8 @@ def _handover(h: Handover, *, detail: bool = True) -> dict:
             "version": h.version}
     if detail:
         data.update({"opened_by": _name(h.opened_by), "opened_at": h.opened_at, "notes": h.notes,
-                     "acknowledge_note": h.acknowledge_note, "summary_at": h.summary_at, "summary": h.summary})
+                     "acknowledge_note": h.acknowledge_note, "summary_at": h.summary_at, "summary": h.summary,
+                     "early_reason": h.early_reason, "incoming_standing_in": h.incoming_standing_in})
     return data
 
 
@@ -336,7 +342,8 @@ def handover_notes(request, handover_id: int, payload: NotesIn):
 def handover_submit(request, handover_id: int, payload: SubmitIn):
     require_perm(request.user, Perm.HANDOVER)
     return _handover(services.handover_submit(actor=request.user, handover=_get(request, handover_id),
-                                              notes=payload.notes, version=payload.version))
+                                              notes=payload.notes, version=payload.version,
+                                              early_reason=payload.early_reason))
 
 
 @router.post("/handovers/{handover_id}/acknowledge", response=HandoverOut,

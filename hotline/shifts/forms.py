@@ -12,6 +12,15 @@ class NotesForm(BootstrapMixin, forms.Form):
     notes = forms.CharField(label=_("Handover notes"), required=False, max_length=20000, widget=forms.Textarea(attrs={
         "rows": 6, "placeholder": _("What the figures do not say: promises to customers, work to watch, "
                                     "equipment, who to call…")}))
+    early_reason = forms.CharField(label=_("Reason for handing over early"), required=False, max_length=200,
+                                   help_text=_("Needed more than %(minutes)s minutes before the shift ends."))
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["early_reason"]
+        field.help_text = field.help_text % {"minutes": settings.HANDOVER_EARLY_MINUTES}
 
 
 class AcknowledgeForm(BootstrapMixin, forms.Form):

@@ -101,6 +101,10 @@ class Handover(models.Model):
                                  blank=True, on_delete=models.SET_NULL, related_name="+")
     acknowledged_at = models.DateTimeField(_("taken over"), null=True, blank=True)
     acknowledge_note = models.TextField(_("note on taking over"), blank=True)
+    # Handed over more than HANDOVER_EARLY_MINUTES before the shift's end: why.
+    early_reason = models.CharField(_("reason for handing over early"), max_length=200, blank=True)
+    # Taken over by a shift lead who is not the incoming shift's lead by the plan.
+    incoming_standing_in = models.BooleanField(_("taken over standing in"), default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

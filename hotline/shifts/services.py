@@ -41,9 +41,9 @@ def shift_definition_save(*, actor: User, definition: ShiftDefinition | None = N
         errors["end"] = _("This field is required.")
     elif start is not None and start == end:
         errors["end"] = _("A shift cannot end when it starts.")
-    for name, value in (("start", start), ("end", end)):
+    for field, value in (("start", start), ("end", end)):  # not ``name``: it is the shift's name
         if value is not None and value.tzinfo is not None:
-            errors[name] = _("A local time of day, without an offset.")
+            errors[field] = _("A local time of day, without an offset.")
     if definition is None:
         code = (code or "").strip().lower()
         try:
@@ -256,11 +256,18 @@ def handover_save_notes(*, actor: User, handover: Handover, notes: str, version:
 
 
 def handover_submit(*, actor: User, handover: Handover, version: int | None, notes: str | None = None,
-                    now: datetime | None = None) -> Handover:
-    """交班: the summary is generated once more and frozen with the notes; the submitter is the outgoing lead."""
+                    early_reason: str = "", now: datetime | None = None) -> Handover:
+    """交班: the summary is generated once more and frozen with the notes; the submitter is the outgoing lead.
+    More than ``settings.HANDOVER_EARLY_MINUTES`` before the shift's end it needs a reason."""
+    from django.conf import settings
+
     require_perm(actor, Perm.HANDOVER)
     if notes is not None:
         notes = _clean_notes(notes)
+    early_reason = (early_reason or "").strip()
+    if len(early_reason) > 200:
+        raise ValidationError(_("The reason is too long (at most %(max)d characters).") % {"max": 200},
+                              fields={"early_reason": _("Shorten the text.")})
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(handover)
@@ -268,6 +275,13 @@ def handover_submit(*, actor: User, handover: Handover, version: int | None, not
             raise _state_error(locked)
         if version is not None and version != locked.version:
             raise ConflictError()
+        early = locked.ends_at - now
+        if early > timedelta(minutes=settings.HANDOVER_EARLY_MINUTES) and not early_reason:
+            raise ValidationError(
+                _("%(shift)s ends at %(end)s, in %(minutes)d minutes: give the reason for handing over this early.")
+                % {"shift": locked.shift_name, "end": _when(locked.ends_at), "minutes": early.total_seconds() // 60},
+                fields={"early_reason": _("Why hand over now?")})
+        locked.early_reason = early_reason if early > timedelta(0) else ""
         if notes is not None:
             locked.notes = notes
         locked.summary, locked.summary_at = _summary(selectors.handover_period(locked), now), now
@@ -276,6 +290,34 @@ def handover_submit(*, actor: User, handover: Handover, version: int | None, not
         locked.save()
         audit(actor=actor, action="handover.submitted", target=locked, shift=selectors.handover_period(locked).key)
     return _refresh(handover, locked)
+
+
+def incoming_leads(handover: Handover) -> list:
+    """The leads of the shift that takes over from ``handover``'s, by the plan."""
+    from hotline.shifts.models import ShiftAssignment, ShiftRole
+
+    incoming = selectors.next_shift(selectors.handover_period(handover))
+    if incoming is None:
+        return []
+    return [a.user for a in ShiftAssignment.objects.filter(date=incoming.date, shift=incoming.definition,
+                                                           role=ShiftRole.LEAD).select_related("user")]
+
+
+def _check_incoming_lead(actor: User, handover: Handover) -> bool:
+    """Only the incoming shift's lead by the plan takes over, or a shift lead standing in (returns True
+    then, and it is recorded as such)."""
+    from hotline.org.roles import Role
+
+    leads = incoming_leads(handover)
+    if any(lead.pk == actor.pk for lead in leads):
+        return False
+    if actor.role == Role.SHIFT_LEAD:
+        return True
+    names = "、".join(lead.get_full_name() for lead in leads)
+    if names:
+        raise PermissionDeniedError(_("Only the incoming shift's lead (%(names)s), or a shift lead standing in, may "
+                                      "take over.") % {"names": names})
+    raise PermissionDeniedError(_("Only a shift lead may take over: no lead is planned for the incoming shift."))
 
 
 def handover_acknowledge(*, actor: User, handover: Handover, version: int | None, note: str = "",
@@ -293,11 +335,13 @@ def handover_acknowledge(*, actor: User, handover: Handover, version: int | None
             raise _state_error(locked)
         if locked.outgoing_id == actor.pk:
             raise PermissionDeniedError(_("You handed this shift over yourself: the incoming lead acknowledges it."))
+        standing_in = _check_incoming_lead(actor, locked)
         if version is not None and version != locked.version:
             raise ConflictError()
         locked.status, locked.incoming, locked.acknowledged_at = HandoverStatus.ACKNOWLEDGED, actor, now
+        locked.incoming_standing_in = standing_in
         locked.acknowledge_note = note
         locked.version += 1
         locked.save()
-        audit(actor=actor, action="handover.acknowledged", target=locked)
+        audit(actor=actor, action="handover.acknowledged", target=locked, standing_in=standing_in)
     return _refresh(handover, locked)

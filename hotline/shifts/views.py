@@ -122,11 +122,14 @@ def handover_action(request, pk: int, action: str):
             services.handover_save_notes(actor=request.user, handover=item, notes=d["notes"], version=d["version"])
             message = _("Notes saved.")
         elif action == "submit":
-            services.handover_submit(actor=request.user, handover=item, notes=d["notes"], version=d["version"])
+            services.handover_submit(actor=request.user, handover=item, notes=d["notes"], version=d["version"],
+                                     early_reason=d["early_reason"])
             message = _("Shift handed over: the incoming lead acknowledges it.")
         else:
-            services.handover_acknowledge(actor=request.user, handover=item, note=d["note"], version=d["version"])
-            message = _("Handover acknowledged: the shift is yours.")
+            done = services.handover_acknowledge(actor=request.user, handover=item, note=d["note"],
+                                                 version=d["version"])
+            message = (_("Handover acknowledged standing in for the incoming lead: the shift is yours.")
+                       if done.incoming_standing_in else _("Handover acknowledged: the shift is yours."))
     except (PermissionDeniedError, NotFoundError) as exc:
         if exc.message == exc.default_message:
             raise

@@ -100,16 +100,20 @@ def test_the_handover_through_the_api(people, night, clock):
 
     own = post(lead, f"/api/v1/handovers/{pk}/acknowledge", {"version": 3})
     assert own.status_code == 403 and own.json()["code"] == "permission_denied"
-    stale = post(operator, f"/api/v1/handovers/{pk}/acknowledge", {"version": 2})
+    incoming = client_for(people["daylead"])
+    stale = post(incoming, f"/api/v1/handovers/{pk}/acknowledge", {"version": 2})
     assert stale.status_code == 409 and stale.json()["code"] == "conflict"
     assert Handover.objects.get().status == HandoverStatus.SUBMITTED
 
     clock(at(25, 8, 16))
-    done = post(operator, f"/api/v1/handovers/{pk}/acknowledge", {"version": 3, "note": "已接班"})
+    refused = post(operator, f"/api/v1/handovers/{pk}/acknowledge", {"version": 3})  # not a lead
+    assert refused.status_code == 403 and Handover.objects.get().status == HandoverStatus.SUBMITTED
+    done = post(incoming, f"/api/v1/handovers/{pk}/acknowledge", {"version": 3, "note": "已接班"})
     assert done.status_code == 200 and done.json()["status"] == "acknowledged"
-    assert done.json()["incoming"] == "operator user" and done.json()["acknowledge_note"] == "已接班"
+    assert done.json()["incoming"] == "shift_lead user" and done.json()["acknowledge_note"] == "已接班"
+    assert done.json()["incoming_standing_in"] is True  # nobody planned: a shift lead stands in
     before = handovers()
-    again = post(client_for(people["daylead"]), f"/api/v1/handovers/{pk}/acknowledge", {"version": 4})
+    again = post(operator, f"/api/v1/handovers/{pk}/acknowledge", {"version": 4})
     assert again.status_code == 409 and again.json()["code"] == "invalid_state"
     assert handovers() == before
 
@@ -170,7 +174,11 @@ def test_shift_definitions_are_defined_and_changed_with_their_version(people, sh
 
     changed = lead.patch("/api/v1/shifts/middle", {"end": "20:00", "version": 1}, content_type="application/json")
     assert changed.status_code == 200 and changed.json()["end"] == "20:00:00" and changed.json()["version"] == 2
-    stale = lead.patch("/api/v1/shifts/middle", {"end": "21:00", "version": 1}, content_type="application/json")
+    assert changed.json()["name"] == "中班"  # kept, not "end" (the name was overwritten by a loop variable)
+    renamed = lead.patch("/api/v1/shifts/middle", {"name": "中午班", "version": 2}, content_type="application/json")
+    assert renamed.status_code == 200 and renamed.json()["name"] == "中午班" and renamed.json()["version"] == 3
+    assert ShiftDefinition.objects.get(code="middle").name == "中午班"
+    stale = lead.patch("/api/v1/shifts/middle", {"end": "21:00", "version": 2}, content_type="application/json")
     assert stale.status_code == 409
     empty = post(lead, "/api/v1/shifts", {"code": "late", "name": "晚班", "start": "19:00", "end": "19:00"})
     assert empty.status_code == 400 and "end" in empty.json()["fields"]

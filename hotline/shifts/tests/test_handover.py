@@ -149,15 +149,63 @@ def test_submit_with_a_stale_version_is_refused(people, draft):
 
 # --- acknowledge ----------------------------------------------------------------------------------
 
-def test_the_incoming_lead_acknowledges_with_a_note(people, submitted, clock):
+@pytest.fixture
+def planned(people, shifts):
+    """The plan: daylead leads the day shift of the 25th (the one taking over from the night)."""
+    from datetime import date
+
+    services.shift_assign(actor=people["lead"], day=date(2026, 11, 25), shift=shifts["day"], user=people["daylead"],
+                          role="lead")
+    services.shift_assign(actor=people["lead"], day=date(2026, 11, 25), shift=shifts["day"], user=people["operator"])
+
+
+def test_the_incoming_lead_acknowledges_with_a_note(people, planned, submitted, clock):
     clock(at(25, 8, 17))
 
-    done = services.handover_acknowledge(actor=people["operator"], handover=submitted, version=submitted.version,
+    done = services.handover_acknowledge(actor=people["daylead"], handover=submitted, version=submitted.version,
                                          note="已接班，3号楼继续跟进")
 
-    assert done.status == HandoverStatus.ACKNOWLEDGED and done.incoming == people["operator"]
+    assert done.status == HandoverStatus.ACKNOWLEDGED and done.incoming == people["daylead"]
+    assert not done.incoming_standing_in
     assert done.acknowledged_at == at(25, 8, 17) and done.acknowledge_note == "已接班，3号楼继续跟进"
-    assert AuditEvent.objects.filter(action="handover.acknowledged", actor=people["operator"]).exists()
+    assert AuditEvent.objects.filter(action="handover.acknowledged", actor=people["daylead"]).exists()
+
+
+def test_an_operator_of_either_shift_cannot_acknowledge(people, planned, submitted):
+    before = state(submitted)
+
+    with pytest.raises(PermissionDeniedError) as info:
+        services.handover_acknowledge(actor=people["operator"], handover=submitted, version=submitted.version)
+    assert people["daylead"].get_full_name() in str(info.value.message)
+    assert state(submitted) == before
+
+
+def test_another_shift_lead_stands_in_and_is_recorded_so(people, planned, submitted, make_user):
+    from hotline.org.roles import Role
+
+    standin = make_user(Role.SHIFT_LEAD, username="standin")
+    done = services.handover_acknowledge(actor=standin, handover=submitted, version=submitted.version)
+
+    assert done.incoming == standin and done.incoming_standing_in
+    assert AuditEvent.objects.get(action="handover.acknowledged").data["standing_in"] is True
+
+
+def test_handing_over_early_asks_for_a_reason(people, draft, clock, settings):
+    clock(at(25, 7, 40))  # 35 minutes before 08:15
+    before = state(draft)
+    with pytest.raises(ValidationError) as info:
+        services.handover_submit(actor=people["lead"], handover=draft, version=draft.version)
+    assert "early_reason" in info.value.fields and state(draft) == before
+    done = services.handover_submit(actor=people["lead"], handover=draft, version=draft.version,
+                                    early_reason="  身体不适，提前离岗  ")
+    assert done.status == HandoverStatus.SUBMITTED and done.early_reason == "身体不适，提前离岗"
+
+
+def test_the_early_limit_is_a_setting_and_a_late_handover_needs_no_reason(people, draft, clock, settings):
+    settings.HANDOVER_EARLY_MINUTES = 60
+    clock(at(25, 7, 20))  # 55 minutes before the end: within the hour
+    done = services.handover_submit(actor=people["lead"], handover=draft, version=draft.version)
+    assert done.status == HandoverStatus.SUBMITTED and done.early_reason == ""
 
 
 def test_the_outgoing_lead_cannot_acknowledge_their_own_handover(people, submitted):
@@ -169,11 +217,11 @@ def test_the_outgoing_lead_cannot_acknowledge_their_own_handover(people, submitt
 
 
 def test_a_handover_is_acknowledged_only_once(people, submitted):
-    services.handover_acknowledge(actor=people["operator"], handover=submitted, version=submitted.version)
+    services.handover_acknowledge(actor=people["daylead"], handover=submitted, version=submitted.version)
     before = state(submitted)
 
     with pytest.raises(InvalidStateError, match=r"已由.*接班"):
-        services.handover_acknowledge(actor=people["daylead"], handover=submitted, version=submitted.version)
+        services.handover_acknowledge(actor=people["operator"], handover=submitted, version=submitted.version)
     assert state(submitted) == before
 
 
@@ -189,7 +237,7 @@ def test_acknowledge_with_a_stale_version_is_refused(people, submitted):
     before = state(submitted)
 
     with pytest.raises(ConflictError):
-        services.handover_acknowledge(actor=people["operator"], handover=submitted, version=submitted.version - 1)
+        services.handover_acknowledge(actor=people["daylead"], handover=submitted, version=submitted.version - 1)
     assert state(submitted) == before
 
 
@@ -228,7 +276,7 @@ def test_the_snapshot_stays_as_it_was_after_the_data_changed(people, night, subm
 
 
 def test_the_history_lists_handovers_newest_shift_first(people, submitted, clock):
-    services.handover_acknowledge(actor=people["operator"], handover=submitted, version=submitted.version)
+    services.handover_acknowledge(actor=people["daylead"], handover=submitted, version=submitted.version)
     clock(at(25, 17, 20))
     day, _created = services.handover_open(actor=people["daylead"])
 

@@ -106,7 +106,7 @@ def test_the_handover_worked_on_is_the_ended_shift_until_it_is_taken_over(shifts
     clock(at(25, 8, 20))
     assert target(at(25, 8, 20)) == "2026-11-24-night"
     assert [h.pk for h in selectors.waiting_handovers(actor=lead)] == [handover.pk]
-    services.handover_acknowledge(actor=operator, handover=handover, version=handover.version)
+    services.handover_acknowledge(actor=people["daylead"], handover=handover, version=handover.version)
 
     assert target(at(25, 8, 25)) == "2026-11-25-day"
     assert selectors.waiting_handovers(actor=lead) == []

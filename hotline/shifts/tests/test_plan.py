@@ -147,7 +147,9 @@ def test_the_week_plan_and_who_is_on_now(people, shifts):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_people_opening_and_acknowledging_at_once(people, shifts):
+def test_two_people_opening_and_acknowledging_at_once(people, shifts, make_user):
+    from hotline.org.roles import Role
+
     from django.utils import timezone
 
     from hotline.shifts.defaults import ensure_default_shifts
@@ -159,9 +161,9 @@ def test_two_people_opening_and_acknowledging_at_once(people, shifts):
     assert {h.pk for h, _created in opened} == {Handover.objects.get().pk}
     assert sorted(created for _h, created in opened) == [False, True]
     handover = Handover.objects.get()
-    services.handover_submit(actor=people["lead"], handover=handover, version=handover.version)
+    services.handover_submit(actor=people["lead"], handover=handover, version=handover.version, early_reason="测试")
 
-    takers = [people["operator"], people["daylead"]]
+    takers = [make_user(Role.SHIFT_LEAD, username="standin"), people["daylead"]]
     results = run_in_threads(2, lambda i: services.handover_acknowledge(
         actor=takers[i], handover=Handover.objects.get(pk=handover.pk), version=handover.version))
 

@@ -95,14 +95,15 @@ def test_outgoing_lead_opens_writes_notes_and_hands_over_incoming_lead_acknowled
     assert 'id="waiting-ack"' in html and 'id="ack-form"' not in html  # not their own
 
     clock(at(25, 8, 16))
-    operator = client_for(people["operator"])
+    operator = client_for(people["daylead"])  # a shift lead (standing in: nobody is planned)
     html = page(operator, "/shifts/")
     assert 'id="ack-form"' in html and "3号楼爆管抢修中，中午来水" in html
     response = operator.post(f"/shifts/handovers/{handover.pk}/acknowledge/", {"note": "已接班", "version": 3,
                                                                                "screen": "1"})
     assert response.status_code == 302
     handover.refresh_from_db()
-    assert handover.status == HandoverStatus.ACKNOWLEDGED and handover.incoming == people["operator"]
+    assert handover.status == HandoverStatus.ACKNOWLEDGED and handover.incoming == people["daylead"]
+    assert handover.incoming_standing_in
     # The screen moves on to the day shift, still to be handed over in the evening.
     html = page(operator, "/shifts/")
     assert 'data-status="none"' in html and "白班 11-25" in html
@@ -117,11 +118,11 @@ def test_the_outgoing_lead_is_told_why_they_cannot_acknowledge(people, submitted
 
 
 def test_a_second_acknowledgement_is_refused_on_the_page(people, submitted):
-    services.handover_acknowledge(actor=people["operator"], handover=submitted, version=submitted.version)
+    services.handover_acknowledge(actor=people["daylead"], handover=submitted, version=submitted.version)
     before = Handover.objects.values().get()
 
-    response = client_for(people["daylead"]).post(f"/shifts/handovers/{submitted.pk}/acknowledge/",
-                                                  {"version": submitted.version})
+    response = client_for(people["operator"]).post(f"/shifts/handovers/{submitted.pk}/acknowledge/",
+                                                   {"version": submitted.version})
     assert response.status_code == 409 and 'id="handover-error"' in response.content.decode()
     assert Handover.objects.values().get() == before
 
