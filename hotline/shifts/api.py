@@ -152,7 +152,7 @@ class NotesIn(Schema):
 
 class SubmitIn(Schema):
     notes: LongNote | None = Field(None, description="Replace the notes as they are handed over")
-    early_reason: Line(200) = Field("", description="Needed when handing over more than HANDOVER_EARLY_MINUTES "
+    early_reason: Annotated[str, MaxLen(200)] = Field("", description="Needed when handing over more than HANDOVER_EARLY_MINUTES "
                                                     "(30) minutes before the shift ends")
     version: int | None = None
 

@@ -93,7 +93,7 @@ def test_shifts_not_in_use_are_ignored_and_a_gap_has_no_shift(shifts, people):
 
 
 def test_the_handover_worked_on_is_the_ended_shift_until_it_is_taken_over(shifts, people, clock):
-    lead, operator = people["lead"], people["operator"]
+    lead = people["lead"]
     target = lambda moment: key(selectors.handover_target(actor=lead, now=moment).period)  # noqa: E731
 
     assert target(at(25, 7, 50)) == "2026-11-24-night"  # the night lead hands over before the end

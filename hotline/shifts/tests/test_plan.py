@@ -148,10 +148,9 @@ def test_the_week_plan_and_who_is_on_now(people, shifts):
 @postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_people_opening_and_acknowledging_at_once(people, shifts, make_user):
-    from hotline.org.roles import Role
-
     from django.utils import timezone
 
+    from hotline.org.roles import Role
     from hotline.shifts.defaults import ensure_default_shifts
 
     ensure_default_shifts()
