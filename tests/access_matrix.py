@@ -15,6 +15,8 @@ A new endpoint or page needs its row here: the test fails without it. Notes on s
 - the systems reach only their integration: billing its imports, the PBX its events, the 12345 platform its
   cases (the work-order permissions a case needs are lent to it by the inbound service);
 - handover summaries mask the repeated callers' numbers for everyone (M);
+- a handover is acknowledged only by the incoming shift's lead or a shift lead standing in (issue 14 §7):
+  the measured ``shifts:action`` is the acknowledgement;
 - ``shifts:copy`` answers 404 to a POST without a week (the form always sends one).
 """
 
@@ -102,7 +104,7 @@ API: dict[str, str] = {
     'POST /api/v1/handovers/{handover_id}/refresh': '-AA----A---',
     'POST /api/v1/handovers/{handover_id}/notes': '-AA----A---',
     'POST /api/v1/handovers/{handover_id}/submit': '-AA----A---',
-    'POST /api/v1/handovers/{handover_id}/acknowledge': '-MM----M---',
+    'POST /api/v1/handovers/{handover_id}/acknowledge': '--M--------',
     'GET /api/v1/knowledge/articles': '-AAAAAAA---',
     'POST /api/v1/knowledge/articles': '--A----A---',
     'GET /api/v1/knowledge/placeholders': '-AAAAAAA---',
@@ -155,7 +157,7 @@ CONSOLE: dict[str, str] = {
     'reports:export': '--A---AA---',
     'reports:period': '--A---AA---',
     'reports:staffing': '--A---AA---',
-    'shifts:action': '-AA----A---',
+    'shifts:action': '--A--------',
     'shifts:assign': '--A----A---',
     'shifts:copy': '--H----H---',
     'shifts:definition': '--A----A---',
