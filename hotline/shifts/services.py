@@ -313,7 +313,7 @@ def _check_incoming_lead(actor: User, handover: Handover) -> bool:
         return False
     if actor.role == Role.SHIFT_LEAD:
         return True
-    names = "、".join(lead.get_full_name() for lead in leads)
+    names = join_list(lead.get_full_name() for lead in leads)
     if names:
         raise PermissionDeniedError(_("Only the incoming shift's lead (%(names)s), or a shift lead standing in, may "
                                       "take over.") % {"names": names})
