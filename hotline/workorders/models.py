@@ -230,6 +230,13 @@ class WorkOrder(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def pause_reason_label(self) -> str:
+        """The pending or running pause's reason, as people read it (``PauseReason``)."""
+        if self.pause_reason in PauseReason.values:
+            return str(PauseReason(self.pause_reason).label)
+        return self.pause_reason
+
 
 class ReturnReason(models.TextChoices):
     NOT_OUR_AREA = "not_our_area", _("Not our area")

@@ -113,7 +113,7 @@ def due_html(due, *, active: bool, now) -> str:
         return mark_safe('<span class="text-muted">—</span>')
     late = active and due < now
     html = format_html('<span class="text-nowrap{}">{}</span>', " text-danger fw-semibold" if late else "",
-                       date_filter(due, "m-d H:i"))
+                       date_filter(timezone.localtime(due), "m-d H:i"))  # local time, as the templates show it
     if active:
         if late:
             html += format_html(' <span class="small text-nowrap text-danger due-overdue">{}</span>',
@@ -447,7 +447,8 @@ def queue(request):
     require_perm(request.user, Perm.ORDER_VIEW_UNIT)
     user = request.user
     cards = [
-        QueueCard(order=o, actions=services.allowed_actions(user, o), due=sla.current_due(o)[1],
+        # A paused clock shows no deadline running (its deadlines move when it restarts).
+        QueueCard(order=o, actions=services.allowed_actions(user, o), due=None if o.paused_at else sla.current_due(o)[1],
                   phone=phone_display(user, o.contact_phone) if o.contact_phone else "")
         for o in selectors.unit_queue(actor=user)
     ]

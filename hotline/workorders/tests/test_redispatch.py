@@ -296,11 +296,13 @@ def test_the_order_page_shows_the_pause(client, staff, units, new_order):
     svc.order_request_pause(actor=staff["worker"], order=order, reason="materials", note="等阀门配件")
     client.force_login(staff["lead"])
     page = client.get(f"/orders/{order.number}/").content.decode()
-    assert 'id="pending-pause"' in page and "等待材料" in page and 'id="form-decide_pause"' in page
+    pending = page.split('id="pending-pause"')[1].split("</dd>")[0]
+    assert "等待材料" in pending and "等阀门配件" in pending and 'id="form-decide_pause"' in page
     response = client.post(f"/orders/{order.number}/decide_pause/", {
         "version": fresh(order).version, "decision": "approve", "note": ""}, follow=True)
     page = response.content.decode()
-    assert 'id="order-paused"' in page and "计时已暂停" in page and "已批准挂起" in page
+    paused = page.split('id="order-paused"')[1].split("</dd>")[0]
+    assert "等待材料" in paused and "计时已暂停" in page and "已批准挂起" in page
 
 
 # --- §8: the running deadline, the 督办 badge, the area search ----------------------------------------

@@ -193,6 +193,8 @@ def test_the_list_shows_the_running_deadline_and_why_a_row_is_marked(client, peo
     tag, cells = _row(page, unsigned.number)
     assert "overdue-row" in tag and 'data-kind="accept"' in cells and "due-overdue" in cells
     assert "mark-reason" in cells and "签收超时" in cells
+    shown = timezone.localtime(WorkOrder.objects.get(pk=unsigned.pk).accept_due).strftime("%m-%d %H:%M")
+    assert shown in cells  # in local time, as every other time on the page
     tag, cells = _row(page, fine.number)
     assert "overdue-row" not in tag and "mark-reason" not in cells and 'data-kind="accept"' in cells
 
