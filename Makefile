@@ -62,7 +62,8 @@ lint: setup
 # After changing user-facing text (needs GNU gettext): extract into the catalogue (msgmerge keeps the existing
 # translations), translate the new entries in hotline/locale/zh_Hans/LC_MESSAGES/django.po (the source of the
 # Chinese text; any .po editor will do), run it again to compile the .mo. Both files are committed, so a clone
-# runs without gettext; tests/test_catalogue.py fails on an untranslated or fuzzy entry and on a stale .mo.
+# runs without gettext; tests/test_catalogue.py fails on an untranslated or fuzzy entry, a stale .mo and a
+# string of the code that is not in the catalogue.
 messages: setup
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "benchmarks/*" -i "tests/*"
 	$(BIN)/python manage.py compilemessages -l zh_Hans -i ".venv" -i "var"
