@@ -228,3 +228,48 @@ def test_the_catalogue_holds_every_string_of_the_code(tmp_path, po):
     assert not missing and not gone, (
         f"the catalogue is not up to date with the code: {len(missing)} strings missing {missing[:10]}, "
         f"{len(gone)} no longer used {gone[:10]}: run `make messages` and translate the new entries")
+
+
+# --- spacing between Chinese and numbers -------------------------------------------------------------
+# One rule for the whole catalogue: a space between Chinese and a number (近 7天, 第 3 次, 12345 平台); a
+# number and its unit of time written together, as a person writes a duration (23小时59分, 剩余 2天,
+# 近 60分钟); dates and address parts stay together (12月8日, 3单元, 2期).
+
+HAN = r"[\u4e00-\u9fff]"
+NUMBER = r"(?:\d+(?:\.\d+)?|%\(\w+\)[-+ #0-9.]*[df]|%[df])"  # digits, or a numeric placeholder
+ANY_NUMBER = r"(?:\d+(?:\.\d+)?|%\(\w+\)[-+ #0-9.]*[dfs]|%[dfs])"
+TIME_UNITS = r"(?:个工作日|工作日|小时|分钟|秒|分|天|周)"
+TIGHT_AFTER = r"(?:月|日|号|期|楼|单元|室|年)"  # a date or an address part
+SPACING = [
+    (re.compile(rf"({ANY_NUMBER}) +(?={TIME_UNITS})"), r"\1", "a number and its unit of time go together"),
+    (re.compile(rf"({HAN})(?<![时分天周秒月日年])(?={NUMBER}(?![\d.]|{TIGHT_AFTER}))"), r"\1 ",
+     "a space between Chinese and a number"),
+    (re.compile(rf"(?<![\w%])(\d+(?:\.\d+)?|%\(\w+\)[-+ #0-9.]*[df])(?!{TIME_UNITS}|{TIGHT_AFTER})(?={HAN})"), r"\1 ",
+     "a space between a number and Chinese"),
+]
+
+
+def spaced(text: str) -> str:
+    for pattern, replacement, _rule in SPACING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def test_spacing_between_chinese_and_numbers(po):
+    wrong = []
+    for entry in po:
+        for text in [entry.msgstr, *entry.msgstr_plural.values()]:
+            if text and spaced(text) != text:
+                wrong.append(f"{entry.msgid!r}: {text!r} → {spaced(text)!r}")
+    assert not wrong, "spacing between Chinese and numbers (see SPACING):\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("剩余 23小时59分", "剩余 23小时59分"), ("近60分钟", "近 60分钟"), ("近 7 天", "近 7天"),
+    ("10分钟内第 %(n)s 次来电", "10分钟内第 %(n)s 次来电"), ("已回复12345平台。", "已回复 12345 平台。"),
+    ("%(count)d 分钟", "%(count)d分钟"), ("例如：1月1日起执行", "例如：1月1日起执行"), ("%(shift)s的交接班", "%(shift)s的交接班"),
+    ("最多 %(n)d 个字符", "最多 %(n)d 个字符"), ("%(n)s单元", "%(n)s单元"), ("中央公园2期 3单元", "中央公园2期 3单元"),
+    ("中央公园12期", "中央公园12期"),
+])
+def test_the_spacing_rule(text, expected):
+    assert spaced(text) == expected

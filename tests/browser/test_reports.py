@@ -83,7 +83,7 @@ def test_the_shift_lead_reads_the_week_with_its_charts_and_exports_it(page, base
     rows = list(load_workbook(io.BytesIO(data), read_only=True).worksheets[0].iter_rows(values_only=True))
     assert len(rows) == 1 + week["calls"]
     # Last month from the presets: another period, the same page.
-    page.locator("#period-presets a", has_text="近 30 天").click()
+    page.locator("#period-presets a", has_text="近 30天").click()
     page.locator('[data-chart="chart-days"][data-rendered="true"] canvas').first.wait_for()
     assert page.locator("#calls-by-day tbody tr").count() == 30
 

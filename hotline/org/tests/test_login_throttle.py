@@ -64,7 +64,7 @@ def test_the_throttled_page_is_the_login_page_saying_how_long_to_wait(client, op
     assert response.status_code == 429
     assert response["Retry-After"] == "60"
     page = response.content.decode()
-    assert "登录失败次数过多" in page and "1 分钟" in page
+    assert "登录失败次数过多" in page and "1分钟" in page
     assert 'name="password"' in page  # the form, to try again later
     refused = login(client, "operator", PASSWORD)
     assert refused.status_code == 429 and "登录失败次数过多" in refused.content.decode()
