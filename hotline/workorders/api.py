@@ -164,7 +164,7 @@ class OrderIn(Schema):
     request_type: str = Field(description="Request type code, e.g. repair")
     subject: str = Field(description="Subject code, e.g. burst_main")
     urgency: str | None = Field(None, description="emergency | urgent | normal; default: the subject's")
-    title: str = Field(min_length=1, max_length=100)
+    title: str = Field("", max_length=100, description="Default: the subject and the address")
     description: Note = Field("", description=f"At most {NOTE_MAX} characters")
     account_no: Code | None = None
     community_id: int | None = None
@@ -365,7 +365,10 @@ def _order_create(request, payload: OrderIn):
             raise ValidationError(fields={"auto_dispatch": "No assignment rule matches; give unit_id."})
     order = services.order_create(
         actor=request.user, request_type=_by_code(RequestType, payload.request_type, "request_type"),
-        subject=subject, urgency=payload.urgency, title=payload.title, description=payload.description,
+        subject=subject, urgency=payload.urgency,
+        title=payload.title.strip() or services.default_title(subject=subject, address=payload.address,
+                                                              account=account, community=community),
+        description=payload.description,
         account=account, community=community, contact_name=payload.contact_name,
         contact_phone=payload.contact_phone, address=payload.address, unit=unit,
         calibration=payload.calibration.dict() if payload.calibration else None,

@@ -339,3 +339,17 @@ def test_the_area_search_finds_community_ids(staff, community):
     assert op.get("/api/v1/areas", {"q": "张店"}).json()["districts"][0]["name"] == "张店区"
     assert op.get("/api/v1/areas", {"q": " "}).status_code == 400
     assert client_for(staff["worker"]).get("/api/v1/areas", {"q": "中央"}).status_code == 403
+
+
+def test_an_order_created_without_a_title_is_named_by_subject_and_address(staff, community):
+    op = client_for(staff["operator"])
+    created = post(op, "/api/v1/orders", {"request_type": "repair", "subject": "branch_leak",
+                                          "community_id": community.pk, "address": "中央公园2期3-2-501",
+                                          "description": "楼道水管漏水，已告知保持电话畅通"})
+    assert created.status_code == 201, created.json()
+    assert created.json()["title"] == "支管漏水 · 中央公园2期3-2-501"
+    order = WorkOrder.objects.get(number=created.json()["number"])
+    assert order.description == "楼道水管漏水，已告知保持电话畅通"
+    only_area = post(op, "/api/v1/orders", {"request_type": "repair", "subject": "branch_leak",
+                                            "community_id": community.pk})
+    assert only_area.json()["title"] == "支管漏水 · 中央公园2期"
