@@ -236,6 +236,8 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 WHITENOISE_USE_FINDERS = DEBUG
+# Files served at the site's root: /favicon.ico, which browsers ask for on every page without a link.
+WHITENOISE_ROOT = BASE_DIR / "hotline" / "static" / "root"
 # Uploads (photos, billing imports) are personal data: readable by the server's user only. Media are
 # only ever served by the views that check who may see them (config/urls.py), in every mode.
 FILE_UPLOAD_PERMISSIONS = 0o600

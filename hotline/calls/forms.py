@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.calls.models import Outcome
 from hotline.core.api_types import NOTE_MAX
+from hotline.core.forms import DateInput
 from hotline.workorders.forms import BootstrapMixin, subject_choices, unit_choices, unit_from_choice
 from hotline.workorders.models import RequestType, Subject, Urgency
 
@@ -80,7 +81,7 @@ class CallForm(BootstrapMixin, forms.Form):
 
 
 class KpiForm(BootstrapMixin, forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=DateInput())
+    date_to = forms.DateField(label=_("To"), widget=DateInput())
     group = forms.ChoiceField(label=_("By"), choices=[("hour", _("Hour of day")), ("shift", _("Shift")),
                                                       ("day", _("Day"))], required=False)

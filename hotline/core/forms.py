@@ -3,6 +3,16 @@
 from django import forms
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker: its value must be ISO (``2026-12-01``) whatever the interface language, or the
+    browser shows it empty (Chinese formats dates ``2026/12/01``) and refuses the form."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 class BootstrapMixin:
     """Bootstrap classes on every widget, and ``is-invalid`` on the fields with errors."""
 

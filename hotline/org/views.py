@@ -1,21 +1,40 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline.core.errors import DomainError
 from hotline.org.forms import LoginForm, TokenCreateForm
 from hotline.org.models import ApiToken
-from hotline.org.roles import Perm, require_perm
+from hotline.org.roles import Perm, Role, require_perm
 from hotline.org.services import api_token_create, api_token_revoke
+
+# Where each role lands after logging in (issue 14 §6): the page of its daily work. URL names only, so
+# that org imports no feature app; the others (admin) land on the home page, the customer search.
+LANDING = {
+    Role.OPERATOR: "calls:panel",
+    Role.DISPATCHER: "workorders:queue",
+    Role.FIELD_WORKER: "workorders:queue",
+    Role.SHIFT_LEAD: "reports:board",
+    Role.OUTAGE_COORDINATOR: "outages:list",
+    Role.MANAGER: "reports:period",
+}
+
+
+def landing_url(user) -> str:
+    return reverse(LANDING.get(getattr(user, "role", ""), "home"))
 
 
 class LoginView(auth_views.LoginView):
     template_name = "org/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Without a ``next``, each role lands on its own page."""
+        return landing_url(self.request.user)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

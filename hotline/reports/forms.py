@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.forms import DateInput
 from hotline.workorders.forms import BootstrapMixin
 
 PRESETS = [
@@ -36,8 +37,8 @@ def preset_period(name: str, today: date | None = None) -> tuple[date, date] | N
 
 
 class PeriodForm(BootstrapMixin, forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=DateInput())
+    date_to = forms.DateField(label=_("To"), widget=DateInput())
 
     @classmethod
     def from_request(cls, params) -> "PeriodForm":
@@ -63,7 +64,7 @@ class ExportForm(PeriodForm):
 
 
 class StaffingForm(BootstrapMixin, forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
     weeks = forms.IntegerField(label=_("Weeks of history"), min_value=1, max_value=26, initial=4)
     factor = forms.DecimalField(label=_("Event factor"), min_value=0, max_value=20, decimal_places=2, initial=1,
                                 help_text=_("1 = a normal day; 1.5 = half as many calls again (a cold snap)."),

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from hotline.core.api_types import NOTE_MAX
-from hotline.core.forms import BootstrapMixin, add_domain_error  # noqa: F401  (re-exported for the apps' forms)
+from hotline.core.forms import BootstrapMixin, DateInput, add_domain_error  # noqa: F401  (re-exported for the apps' forms)
 from hotline.org.models import Unit, UnitKind
 from hotline.workorders.models import (
     REACHED,
@@ -72,9 +72,9 @@ class OrderFilterForm(BootstrapMixin, forms.Form):
     urgency = forms.ChoiceField(label=_("Urgency"), required=False,
                                 choices=[("", _("Any urgency")), *Urgency.choices])
     date_from = forms.DateField(label=_("Received from"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date", "aria-label": _("Received from")}))
+                                widget=DateInput(attrs={"aria-label": _("Received from")}))
     date_to = forms.DateField(label=_("Received to"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date", "aria-label": _("Received to")}))
+                              widget=DateInput(attrs={"aria-label": _("Received to")}))
 
     def __init__(self, *args, show_units: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

@@ -220,12 +220,14 @@ def base_url(live_server) -> str:
 
 @pytest.fixture
 def login(page, base_url, demo):
-    """login("operator") logs in through the login form and waits for the home page."""
+    """login("operator") logs in through the login form, then opens the home page."""
 
     def do(username: str, password: str | None = None) -> None:
         page.goto(f"{base_url}/login/")
         submit_login(page, username, password or demo.password)
-        page.wait_for_url(f"{base_url}/")
+        # Each role lands on its own page (org.views.LANDING); the journeys start from the home page.
+        page.wait_for_url(lambda url: "/login/" not in url)
+        page.goto(f"{base_url}/")
 
     return do
 
@@ -287,7 +289,8 @@ def person(browser, base_url, demo, shoot):
         if username:
             page.goto(f"{base_url}/login/")
             submit_login(page, username, demo.password)
-            page.wait_for_url(f"{base_url}/")
+            page.wait_for_url(lambda url: "/login/" not in url)  # the role's landing page (org.views.LANDING)
+            page.goto(f"{base_url}/")
         who = username or "public"
         return Person(page, lambda name, **kw: shoot(page, who, name, **kw))
 

@@ -11,7 +11,7 @@ def login(client, username, password, ip="10.0.0.1"):
 
 def test_login_and_logout(client, operator):
     response = login(client, "operator", PASSWORD)
-    assert response.status_code == 302 and response.url == "/"
+    assert response.status_code == 302 and response.url == "/calls/"  # the operator lands on the call panel
     assert client.get("/").status_code == 200
 
     assert client.get("/logout/").status_code == 405  # logging out takes a POST (CSRF-protected)
@@ -61,3 +61,19 @@ def test_role_permissions_follow_the_spec(make_user):
 def test_inactive_users_have_no_permissions(make_user):
     user = make_user(Role.ADMIN, is_active=False)
     assert user_perms(user) == frozenset()
+
+
+@pytest.mark.parametrize(("role", "page"), [
+    (Role.OPERATOR, "/calls/"), (Role.DISPATCHER, "/orders/queue/"), (Role.FIELD_WORKER, "/orders/queue/"),
+    (Role.SHIFT_LEAD, "/reports/board/"), (Role.OUTAGE_COORDINATOR, "/outages/"), (Role.MANAGER, "/reports/"),
+    (Role.ADMIN, "/")])
+def test_each_role_lands_on_its_page_and_that_page_opens(client, make_user, role, page):
+    make_user(role, username="someone", unit="repair" if role in (Role.DISPATCHER, Role.FIELD_WORKER) else "hotline")
+    response = login(client, "someone", PASSWORD)
+    assert response.status_code == 302 and response.url == page
+    assert client.get(page).status_code == 200
+    # A page asked for before logging in wins over the landing page.
+    client.post("/logout/")
+    response = client.post("/login/?next=/orders/", {"username": "someone", "password": PASSWORD},
+                           REMOTE_ADDR="10.0.0.1")
+    assert response.url == "/orders/"
