@@ -8,7 +8,9 @@ prefix ranges), so the same SQL is fast on SQLite and on PostgreSQL at a million
 - pinyin initials: exact or prefix (zw → 张伟);
 - address: the community (小区) or road named in the query, optionally narrowed by building, unit
   and room (中央公园2期3号楼2单元501, 中央公园2期 3-2-501), or communities and roads whose name
-  contains the fragment (中央).
+  contains the fragment (中央); Chinese numerals count as digits (中央公园二期三号楼 finds 中央公园2期3号楼),
+  and a phase's digits as Chinese numerals (中央公园2期 finds a community named 中央公园二期);
+- 尾号 1234: the last digits of a phone.
 Results are ranked by how well they match (exact before prefix before fragment).
 """
 
@@ -21,7 +23,7 @@ from django.db.models.functions import StrIndex
 from django.utils.translation import gettext_lazy as _
 
 from hotline.customers.models import Account, AccountPhone, Community, Premise, Road
-from hotline.customers.text import ascii_digits, has_cjk, mask_phone, prefix_upper_bound
+from hotline.customers.text import address_variants, ascii_digits, has_cjk, mask_phone, prefix_upper_bound
 from hotline.org.roles import Perm, require_perm
 
 
@@ -44,6 +46,8 @@ MATCH_LABELS = {
 MAX_LIMIT = 100
 DIGITS = re.compile(r"^[\d\s-]+$")
 LETTERS = re.compile(r"^[a-z]+$")
+# 尾号 1234 / 尾号1234 (the search box's own hint): the last digits of a phone.
+PHONE_TAIL = re.compile(r"^(?:尾号|手机尾号|电话尾号)\s*[:：]?\s*(\d{4,})$")
 # 3-2-501 / 3号楼2单元501室 / 3栋2单元501
 DASHED = re.compile(r"(\d+)\s*-\s*(\d+)\s*-\s*(\d+)")
 BUILDING = re.compile(r"(\d+)\s*(?:号楼|栋|幢|#|号)")
@@ -209,7 +213,10 @@ def search_accounts(*, actor, query: str, limit: int = 20) -> list[SearchHit]:
     q = normalize_query(query)
     limit = max(1, min(limit, MAX_LIMIT))
     hits = _Collector(limit)
-    if DIGITS.match(q):
+    if tail := PHONE_TAIL.match(q):
+        suffix = AccountPhone.objects.filter(**_range("number_reversed", tail[1][::-1])).order_by("number_reversed")
+        hits.add(_account_ids_for_phones(suffix, limit), 55, MatchKind.PHONE)
+    elif DIGITS.match(q):
         _search_digits(q, hits)
     elif LETTERS.match(q):
         if len(q) >= 2:
@@ -218,8 +225,11 @@ def search_accounts(*, actor, query: str, limit: int = 20) -> list[SearchHit]:
         plain = q.replace(" ", "")
         if len(plain) >= 2 and not any(ch.isdigit() for ch in plain):
             _search_name(plain, hits)
-        if len(plain) >= 2 and not hits.full(65):
-            _search_address(q, hits)
+        # Chinese and Arabic numerals find each other (中央公园二期 ↔ 中央公园2期, 三号楼 ↔ 3号楼).
+        for variant in address_variants(q) if len(plain) >= 2 else ():
+            if hits.full(65):
+                break
+            _search_address(variant, hits)
     elif len(q) >= 4:
         # Letters and digits: an account number with letters in it (account numbers are stored upper-case).
         hits.add(_ids(Account.objects.filter(account_no__in={q, q.upper()}), limit), 100, MatchKind.ACCOUNT_NO)

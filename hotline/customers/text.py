@@ -79,3 +79,60 @@ def house_number(road_no: str) -> str:
     """A road number as an address writes it, in every language (an address is data): 131 → 131号."""
     road_no = (road_no or "").strip()
     return f"{road_no}号" if road_no.isdigit() else road_no
+
+
+# --- Chinese and Arabic numerals in addresses ------------------------------------------------------
+
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "〇零一二两三四五六七八九十百"
+# A numeral counts as a number where an address counts with it: a phase (期), building (号楼, 栋, 幢, 号),
+# unit (单元), floor (层), room (室), district section (区) — so that 三里屯 or 五一路 keep their names.
+_COUNTED = "期|号楼|号|栋|幢|单元|层|室|区"
+_CN_COUNTED = re.compile(rf"([{_CN_NUMBER}]+)(?=(?:{_COUNTED}))")
+_ARABIC_PHASE = re.compile(r"(\d{1,2})(?=期)")
+
+
+def chinese_number(text: str) -> int | None:
+    """二 → 2, 十二 → 12, 二十 → 20, 二十三 → 23, 一百零五 → 105, 一二 → 12 (digit by digit); None if not a number."""
+    if not text or any(ch not in _CN_NUMBER for ch in text):
+        return None
+    if not any(ch in "十百" for ch in text):
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current
+
+
+def arabic_to_chinese(number: int) -> str:
+    """2 → 二, 12 → 十二, 20 → 二十, 23 → 二十三 (0–99, as phases are written)."""
+    digits = "零一二三四五六七八九"
+    if number < 10:
+        return digits[number]
+    tens, ones = divmod(number, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+def numerals_to_digits(text: str) -> str:
+    """Chinese numerals that count something in an address as Arabic digits: 中央公园二期三号楼 →
+    中央公园2期3号楼 (names such as 三里屯 stay)."""
+    def replace(m: re.Match) -> str:
+        number = chinese_number(m[1])
+        return m[1] if number is None else str(number)
+
+    return _CN_COUNTED.sub(replace, text)
+
+
+def address_variants(text: str) -> list[str]:
+    """The ways an address fragment may be written: as typed, with Chinese numerals as digits, and with
+    a phase's digits as Chinese numerals (中央公园二期 and 中央公园2期 find each other)."""
+    variants = [text, numerals_to_digits(text)]
+    variants.append(_ARABIC_PHASE.sub(lambda m: arabic_to_chinese(int(m[1])), variants[1]))
+    return list(dict.fromkeys(variants))

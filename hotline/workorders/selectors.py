@@ -105,7 +105,14 @@ def _text_query(text: str) -> Q:
         return (Q(contact_phone=digits) | Q(account_id__in=accounts)
                 | Q(number__endswith=digits, status__in=OPEN_STATUSES))
     words = (Q(title__contains=text) | Q(address__contains=text) | Q(contact_name=text)) & Q(status__in=OPEN_STATUSES)
-    communities = list(Community.objects.filter(name__contains=text).values_list("pk", flat=True)[:20])
+    from functools import reduce
+    from operator import or_
+
+    from hotline.customers.text import address_variants
+
+    # 中央公园二期 finds 中央公园2期 (Chinese and Arabic numerals, as the account search).
+    named = reduce(or_, (Q(name__contains=v) for v in address_variants(text)))
+    communities = list(Community.objects.filter(named).values_list("pk", flat=True)[:20])
     return words | Q(community_id__in=communities) if communities else words
 
 

@@ -153,3 +153,36 @@ def test_a_community_inside_a_longer_name_is_not_a_second_match(import_rows, ope
     assert numbers(search(operator, "丽景小区2期15栋2单元802室")) == ["3100000102"]
     assert numbers(search(operator, "丽景小区15栋2单元802室")) == ["3100000101"]
     assert numbers(search(operator, "丽景小区2期 15-2-802")) == ["3100000102"]
+
+
+@pytest.mark.parametrize("query", ["尾号 1234", "尾号1234", "尾号：1234", "手机尾号 331234"])
+def test_the_hint_s_own_form_finds_the_last_digits(city, operator, query):
+    hits = search(operator, query)
+    assert set(numbers(hits)) == {"3100000001", "3100000003"} and {h.kind for h in hits} == {MatchKind.PHONE}
+    assert search(operator, "尾号 12") == []  # too few digits: no noise
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("中央公园二期", ["3100000001", "3100000002", "3100000017"]),
+    ("中央公园二期三号楼二单元501", ["3100000001"]),
+    ("中央公园2期三号楼", ["3100000001", "3100000002"]),
+    ("锦绣花园十二号楼", ["3100000003"]),
+])
+def test_chinese_numerals_match_arabic_ones(city, operator, query, expected):
+    assert numbers(search(operator, query))[:len(expected)] == expected
+
+
+def test_arabic_numerals_find_a_community_named_with_chinese_ones(import_rows, operator):
+    result = import_rows(account_row("3100000099", "周杰", phones="13805330099", community="滨河小区三期",
+                                     building="2", unit="1", room="101"))
+    assert result.error_count == 0, result.errors
+    assert numbers(search(operator, "滨河小区3期")) == ["3100000099"]
+    assert numbers(search(operator, "滨河小区三期2号楼1单元101")) == ["3100000099"]
+
+
+def test_numerals_in_names_stay_names():
+    from hotline.customers.text import address_variants, chinese_number
+
+    assert address_variants("三里屯") == ["三里屯"] and address_variants("五一路") == ["五一路"]
+    assert [chinese_number(t) for t in ("二", "十", "十二", "二十", "二十三", "一百零五", "一二")] == [
+        2, 10, 12, 20, 23, 105, 12]
