@@ -135,6 +135,8 @@ class OrderListIn(Schema):
     subject: int | None = None
     urgency: str = ""
     overdue: bool = False
+    pending: bool = Field(False, description="Only orders with a unit's request waiting for the hotline "
+                                             "(re-dispatch, pause, extension)")
     date_from: str = ""
     date_to: str = ""
     q: SearchText = ""

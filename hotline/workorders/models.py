@@ -217,6 +217,10 @@ class WorkOrder(models.Model):
             # The overdue filter (list, counts): a few thousand rows among millions.
             models.Index(fields=["created_at"], name="wo_overdue_created", condition=Q(is_overdue=True)),
             models.Index(fields=["status"], name="wo_overdue_status", condition=Q(is_overdue=True)),
+            # The list's "waiting for the hotline" filter: the few orders with a unit's request pending.
+            models.Index(fields=["created_at"], name="wo_pending_requests",
+                         condition=Q(redispatch_requested_at__isnull=False) | Q(pause_requested_at__isnull=False)
+                         | Q(extension_until__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], condition=~Q(external_id=""),

@@ -22,6 +22,11 @@ from hotline.workorders.scope import actor_unit_ids
 ORDER_NUMBER = re.compile(r"^gd\d{0,13}$", re.I)
 
 
+# A unit's request waiting for the hotline's decision (the partial index ``wo_pending_requests``).
+PENDING_REQUEST = (Q(redispatch_requested_at__isnull=False) | Q(pause_requested_at__isnull=False)
+                   | Q(extension_until__isnull=False))
+
+
 def orders_visible_to(actor: User) -> QuerySet[WorkOrder]:
     if has_perm(actor, Perm.ORDER_VIEW_ALL):
         return WorkOrder.objects.all()
@@ -37,6 +42,7 @@ class OrderFilter:
     subject: int | None = None
     urgency: str = ""
     overdue: bool = False
+    pending: bool = False  # a unit's request waits for the hotline: re-dispatch, pause or extension
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
@@ -48,7 +54,8 @@ class OrderFilter:
                for f in fields(cls)}
         errors = {}
         flt = cls(status=raw["status"], urgency=raw["urgency"], q=raw["q"][:100],
-                  overdue=raw["overdue"].lower() in {"1", "true", "on", "yes"})
+                  overdue=raw["overdue"].lower() in {"1", "true", "on", "yes"},
+                  pending=raw["pending"].lower() in {"1", "true", "on", "yes"})
         if flt.status and flt.status != "open" and flt.status not in Status.values:
             errors["status"] = _("Unknown status.")
         if flt.urgency and flt.urgency not in Urgency.values:
@@ -82,6 +89,8 @@ class OrderFilter:
             queryset = queryset.filter(urgency=self.urgency)
         if self.overdue:
             queryset = queryset.filter(is_overdue=True)
+        if self.pending:
+            queryset = queryset.filter(PENDING_REQUEST)
         tz = timezone.get_current_timezone()
         if self.date_from:
             queryset = queryset.filter(created_at__gte=datetime.combine(self.date_from, time.min, tz))

@@ -353,3 +353,35 @@ def test_an_order_created_without_a_title_is_named_by_subject_and_address(staff,
     only_area = post(op, "/api/v1/orders", {"request_type": "repair", "subject": "branch_leak",
                                             "community_id": community.pk})
     assert only_area.json()["title"] == "支管漏水 · 中央公园2期"
+
+
+def test_the_hotline_finds_the_orders_awaiting_its_decision(client, staff, units, new_order):
+    """The unit asked (re-dispatch, pause, extension): the list's 待审批 filter, and the API's ``pending``."""
+    quiet, asks_redispatch, asks_pause = (new_order(unit=units["repair"]) for _ in range(3))
+    svc.order_request_redispatch(actor=staff["dispatcher"], order=asks_redispatch, reason="东城的管网")
+    svc.order_accept(actor=staff["worker"], order=asks_pause)
+    svc.order_request_pause(actor=staff["worker"], order=asks_pause, reason="third_party", note="等物业开门")
+    expected = {asks_redispatch.number, asks_pause.number}
+    body = client_for(staff["lead"]).get("/api/v1/orders", {"pending": "true"}).json()
+    assert {o["number"] for o in body["results"]} == expected
+    client.force_login(staff["lead"])
+    page = client.get("/orders/", {"status": "open", "pending": "1"}).content.decode()
+    assert 'id="id_pending"' in page and "待审批" in page
+    assert asks_redispatch.number in page and asks_pause.number in page and quiet.number not in page
+    assert "申请改派" in page and "申请挂起" in page  # each row says what waits
+    svc.order_decide_pause(actor=staff["lead"], order=fresh(asks_pause), approve=True)
+    body = client_for(staff["lead"]).get("/api/v1/orders", {"pending": "true"}).json()
+    assert [o["number"] for o in body["results"]] == [asks_redispatch.number]
+
+
+def test_the_pending_filter_reads_its_partial_index(staff, units, new_order):
+    from django.db import connection
+
+    from hotline.workorders.selectors import OrderFilter, orders_visible_to
+
+    queryset = OrderFilter(pending=True).apply(orders_visible_to(staff["lead"])).order_by("-created_at")[:50]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # a table of a few rows is read whole: ask for the index's plan
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = queryset.explain()
+    assert "wo_pending_requests" in plan, (connection.vendor, plan)
