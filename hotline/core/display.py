@@ -4,6 +4,7 @@ A moment: ``Dec 8, 06:00`` / ``12月8日 06:00``. A duration, as a person writes
 ``23 h 59 min`` / ``23小时59分``, ``1 w 3 d`` / ``1周3天``. A list: ``a, b`` / ``a、b``. The formats live in
 the catalogue (the msgstr of each ``pgettext`` below)."""
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -56,6 +57,6 @@ def ago(moment: datetime, now: datetime) -> str:
     return pgettext("duration", "%(t)s ago") % {"t": duration(now - moment)}
 
 
-def join_list(items) -> str:
+def join_list(items: Iterable[object]) -> str:
     """``a, b`` / ``a、b``."""
     return pgettext("list separator", ", ").join(str(item) for item in items)

@@ -21,12 +21,16 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
 
 from hotline.core.models import Lease
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +102,7 @@ class Held:
 
 
 @contextmanager
-def lease(name: str, seconds: float | None = None):
+def lease(name: str, seconds: float | None = None) -> Iterator[Held | None]:
     """Hold the lease ``name`` for the block: yields a ``Held``, or None if another worker holds it."""
     held = Held(name, seconds or lease_seconds())
     if not held.acquire():
@@ -111,12 +115,12 @@ def lease(name: str, seconds: float | None = None):
         held.release()
 
 
-def leased(name: str):
+def leased(name: str) -> Callable[[Callable[..., T]], Callable[..., T | None]]:
     """Decorator: run the function under the lease ``name``, passing it the ``Held`` as ``held``;
     return None without running it while another worker holds the lease."""
-    def decorate(func):
+    def decorate(func: Callable[..., T]) -> Callable[..., T | None]:
         @functools.wraps(func)
-        def run(*args, **kwargs):
+        def run(*args: Any, **kwargs: Any) -> T | None:
             with lease(name) as held:
                 return None if held is None else func(*args, held=held, **kwargs)
         return run

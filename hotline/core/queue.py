@@ -17,7 +17,7 @@ _discovered = False
 
 def job(name: str) -> Callable[[Any], Any]:
     """Decorator for a Huey task (``@db_task``/``@task`` below it): ``later(name)`` queues it."""
-    def register(task):
+    def register(task: Any) -> Any:
         known = _jobs.get(name)
         if known is not None and getattr(known, "name", known) != getattr(task, "name", task):
             raise ValueError(f"two tasks claim the job name {name!r}")
@@ -27,7 +27,7 @@ def job(name: str) -> Callable[[Any], Any]:
     return register
 
 
-def task_for(name: str):
+def task_for(name: str) -> Any:
     global _discovered
     if name not in _jobs and not _discovered:
         autodiscover_modules("tasks")
@@ -38,7 +38,7 @@ def task_for(name: str):
         raise LookupError(f"no task is registered for the job {name!r} (@queue.job in a tasks.py)") from None
 
 
-def later(name: str, *args, delay: float | None = None, **kwargs):
+def later(name: str, *args: Any, delay: float | None = None, **kwargs: Any) -> Any:
     """Queue the job ``name`` with these arguments, after ``delay`` seconds if given. With
     ``QUEUE_IMMEDIATE`` (tests, debugging) the job runs now, inline, even with a delay (it would never
     come). Answers Huey's result handle (or the job's result when it ran inline)."""

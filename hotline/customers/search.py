@@ -15,15 +15,19 @@ Results are ranked by how well they match (exact before prefix before fragment).
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from django.db.models import F, Prefetch, Value
+from django.db.models import F, Prefetch, QuerySet, Value
 from django.db.models.functions import StrIndex
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.errors import Text
 from hotline.customers.models import Account, AccountPhone, Community, Premise, Road
 from hotline.customers.text import address_variants, ascii_digits, has_cjk, mask_phone, prefix_upper_bound
+from hotline.org.models import User
 from hotline.org.roles import Perm, require_perm
 
 
@@ -62,7 +66,7 @@ class SearchHit:
     kind: MatchKind
 
     @property
-    def kind_label(self):
+    def kind_label(self) -> Text:
         return MATCH_LABELS[self.kind]
 
     @property
@@ -83,7 +87,7 @@ class _Collector:
         self.limit = limit
         self.best: dict[int, tuple[int, MatchKind]] = {}
 
-    def add(self, ids, score: int, kind: MatchKind) -> None:
+    def add(self, ids: Iterable[int], score: int, kind: MatchKind) -> None:
         for pk in ids:
             if pk not in self.best or self.best[pk][0] < score:
                 self.best[pk] = (score, kind)
@@ -98,11 +102,11 @@ def _range(field: str, prefix: str) -> dict:
     return {f"{field}__gte": prefix, f"{field}__lt": upper} if upper else {f"{field}__gte": prefix}
 
 
-def _ids(queryset, limit: int) -> list[int]:
+def _ids(queryset: QuerySet[Any], limit: int) -> list[int]:
     return list(queryset.values_list("pk", flat=True)[:limit])
 
 
-def _account_ids_for_phones(queryset, limit: int) -> list[int]:
+def _account_ids_for_phones(queryset: QuerySet[AccountPhone], limit: int) -> list[int]:
     return list(queryset.values_list("account_id", flat=True)[:limit])
 
 
@@ -159,7 +163,7 @@ def _address_details(rest: str) -> dict | None:
     return details if details and not rest else None
 
 
-def _premise_accounts(n: int, **premise_filter) -> list[int]:
+def _premise_accounts(n: int, **premise_filter: Any) -> list[int]:
     """Accounts at the first ``n`` premises matching the filter, in premise order: the premises are
     read from their own (community, id) or (road, id) index, never sorted in bulk."""
     premise_ids = Premise.objects.filter(**premise_filter).order_by("id").values_list("pk", flat=True)[:n]
@@ -207,7 +211,7 @@ def _search_address(q: str, hits: _Collector) -> None:
                 return
 
 
-def search_accounts(*, actor, query: str, limit: int = 20) -> list[SearchHit]:
+def search_accounts(*, actor: User, query: str, limit: int = 20) -> list[SearchHit]:
     """Accounts matching ``query``, best first; at most ``limit`` (≤ 100)."""
     require_perm(actor, Perm.CUSTOMER_VIEW)
     q = normalize_query(query)
@@ -242,7 +246,7 @@ def search_accounts(*, actor, query: str, limit: int = 20) -> list[SearchHit]:
     return results
 
 
-def with_display_relations(queryset):
+def with_display_relations(queryset: QuerySet[Account]) -> QuerySet[Account]:
     return queryset.select_related("premise__community", "premise__district").prefetch_related(
         Prefetch("phones", queryset=AccountPhone.objects.order_by("position"))
     )

@@ -9,6 +9,8 @@ from difflib import SequenceMatcher
 
 from django.utils.translation import gettext_lazy as _
 
+from hotline.core.errors import Text
+
 # --- search ---------------------------------------------------------------------------------------
 
 MAX_TERMS = 8
@@ -62,7 +64,7 @@ PLACEHOLDERS = {p.name: p for p in [
 class PlaceholderError(ValueError):
     """The text's placeholders are not valid; ``message`` says why (translated)."""
 
-    def __init__(self, message):
+    def __init__(self, message: Text) -> None:
         self.message = message
         super().__init__(str(message))
 

@@ -1,6 +1,8 @@
 """The default message templates (Chinese), loaded by a migration; admins edit them afterwards."""
 
 # How the messages, which are Chinese data, write a moment and a list (whatever the language of the staff).
+from django.apps.registry import Apps
+
 MESSAGE_DATETIME_FORMAT = "n月j日 H:i"
 MESSAGE_LIST_SEPARATOR = "、"
 
@@ -31,7 +33,7 @@ TEMPLATES = [
 ]
 
 
-def load(apps) -> None:
+def load(apps: Apps) -> None:
     MessageTemplate = apps.get_model("notify", "MessageTemplate")
     for code, name, variables, text in TEMPLATES:
         MessageTemplate.objects.update_or_create(code=code, defaults={"name": name, "variables": variables,

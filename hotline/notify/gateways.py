@@ -29,6 +29,9 @@ from hotline.core.signing import sign
 class Gateway(Protocol):
     """What sends a message (a channel's gateway, or the router over them): the provider's message id."""
 
+    @property
+    def name(self) -> str: ...
+
     def send(self, *, key: str, to: str, text: str, channel: str) -> str: ...
 
 
@@ -55,7 +58,7 @@ class FileGateway:
         return f"file:{key}"
 
 
-def _private_opener(path, flags: int) -> int:
+def _private_opener(path: str, flags: int) -> int:
     """Open (or create) the log readable by its owner only: it holds phone numbers and messages."""
     fd = os.open(path, flags, 0o600)
     if os.fstat(fd).st_mode & 0o077:
@@ -92,7 +95,7 @@ class HttpSmsGateway:
         self.client.close()
 
 
-def sms_gateway():
+def sms_gateway() -> Gateway:
     if settings.SMS_GATEWAY_URL:
         return HttpSmsGateway(url=settings.SMS_GATEWAY_URL, api_key=settings.SMS_GATEWAY_KEY,
                               secret=settings.SMS_GATEWAY_SECRET, timeout=settings.SMS_GATEWAY_TIMEOUT)
@@ -101,7 +104,7 @@ def sms_gateway():
 
 # Channels that are not SMS-like go to their own adapter (the 12345 platform): channel -> factory.
 # Registered by the owning app's AppConfig.ready().
-CHANNEL_GATEWAYS: dict[str, Callable[[], object]] = {}
+CHANNEL_GATEWAYS: dict[str, Callable[[], Gateway]] = {}
 # channel -> function(message) called after a message of that channel is recorded as sent (outside
 # the claim; it must be idempotent, since a crash between the two leaves it undone until a sweep).
 SENT_HOOKS: dict[str, Callable[[object], None]] = {}
@@ -114,7 +117,7 @@ class ChannelRouter:
     """Sends each message through its channel's gateway (the SMS gateway by default); a gateway is
     made the first time its channel is used and closed with the router."""
 
-    def __init__(self, default=None, **by_channel):
+    def __init__(self, default: Gateway | None = None, **by_channel: Gateway) -> None:
         self._default, self._made = default, dict(by_channel)
 
     @property
@@ -122,7 +125,7 @@ class ChannelRouter:
         """The SMS gateway's name (what most messages go through)."""
         return self.gateway("sms").name
 
-    def gateway(self, channel: str):
+    def gateway(self, channel: str) -> Gateway:
         if channel not in self._made:
             factory = CHANNEL_GATEWAYS.get(channel)
             if factory is None:
@@ -137,9 +140,10 @@ class ChannelRouter:
 
     def close(self) -> None:
         for gateway in [self._default, *self._made.values()]:
-            if hasattr(gateway, "close"):
-                gateway.close()
+            close = getattr(gateway, "close", None)  # a gateway that holds connections closes them
+            if close is not None:
+                close()
 
 
-def default_gateway():
+def default_gateway() -> Gateway:
     return ChannelRouter()

@@ -14,7 +14,8 @@ the second does the work itself."""
 
 import hashlib
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -25,7 +26,7 @@ from ninja import Header, Status
 from pydantic import BaseModel
 
 from hotline.core.errors import ConflictError, ValidationError
-from hotline.org.models import IdempotencyKey
+from hotline.org.models import AuthedRequest, IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 200
@@ -38,7 +39,7 @@ IdempotencyKeyHeader = Annotated[str | None, Header(
         "`409 conflict`. Keys are per user and operation and kept for a day."))]
 
 
-def _fingerprint(payload) -> str:
+def _fingerprint(payload: object) -> str:
     data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
     raw = json.dumps(data, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -57,7 +58,8 @@ def _replay(row: IdempotencyKey, fingerprint: str) -> Status:
     return Status(row.status, row.response)
 
 
-def idempotent(request, operation: str, key: str | None, payload, work) -> object:
+def idempotent(request: AuthedRequest, operation: str, key: str | None, payload: object,
+               work: Callable[[], Status]) -> object:
     """Run ``work()`` (which returns a ``Status``) once per ``key`` of this user and operation."""
     if key is None:
         return work()
@@ -84,7 +86,7 @@ def idempotent(request, operation: str, key: str | None, payload, work) -> objec
     return _replay(IdempotencyKey.objects.get(user=request.user, operation=operation, key=key), fingerprint)
 
 
-def forget_old_keys(now=None) -> int:
+def forget_old_keys(now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - timedelta(hours=KEEP_HOURS)
     deleted, _counts = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted

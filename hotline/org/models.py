@@ -2,6 +2,7 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.OPERATOR)
     # The seat's telephone extension: the PBX names the agent of a call by extension (or user name).
     extension = models.CharField(_("extension"), max_length=16, null=True, blank=True, unique=True)
+
+    # Set by workorders.scope.actor_unit_ids: the user's unit and its subtree, once per request (annotation only).
+    _hotline_unit_ids: tuple[int | None, set[int]]
 
     class Meta:
         verbose_name = _("staff member")
@@ -124,3 +128,10 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "operation", "key"], name="idempotency_key_unique")]
+
+
+class AuthedRequest(HttpRequest):
+    """For the type checker: a request past ``login_required`` or the API's authentication, whose
+    ``user`` is one of ours (never the anonymous user)."""
+
+    user: User

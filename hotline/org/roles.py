@@ -5,9 +5,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from hotline.org.models import User
+
+    # Who asks: a user, the anonymous user of a request, or nobody.
+    type AnyUser = User | AnonymousUser | None
 
 
 class Role(models.TextChoices):
@@ -107,7 +116,7 @@ _lent: ContextVar[tuple[int | None, frozenset[Perm]]] = ContextVar("lent_perms",
 
 
 @contextmanager
-def lent(user, *perms: Perm) -> Iterator[None]:
+def lent(user: "User", *perms: Perm) -> Iterator[None]:
     """Within the block, ``user`` also holds ``perms``. An integration's inbound service lends its system
     user the permissions of the work it does on the system's behalf (a 12345 case files and urges a work
     order), so that the system's token cannot do the same work through the general endpoints."""
@@ -118,7 +127,7 @@ def lent(user, *perms: Perm) -> Iterator[None]:
         _lent.reset(token)
 
 
-def user_perms(user) -> frozenset[Perm]:
+def user_perms(user: "AnyUser") -> frozenset[Perm]:
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     if user.is_superuser:
@@ -128,11 +137,11 @@ def user_perms(user) -> frozenset[Perm]:
     return perms | extra if extra and holder == user.pk else perms
 
 
-def has_perm(user, perm: Perm) -> bool:
+def has_perm(user: "AnyUser", perm: Perm) -> bool:
     return perm in user_perms(user)
 
 
-def require_perm(user, perm: Perm) -> None:
+def require_perm(user: "AnyUser", perm: Perm) -> None:
     from hotline.core.errors import PermissionDeniedError
 
     if not has_perm(user, perm):

@@ -2,16 +2,21 @@
 ``hotline.core.signing``'s): a signature is accepted once (``SeenSignature``, in the database so that every
 app server agrees) and the request acts as the system's user."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja.security.base import AuthBase
 
 from hotline.core.errors import DomainError, ErrorCode
 from hotline.core.signing import MAX_SKEW_SECONDS, verify
+
+if TYPE_CHECKING:
+    from hotline.org.models import User
 
 
 class ReplayedSignatureError(DomainError):
@@ -33,7 +38,7 @@ def remember(signature: str) -> bool:
     return True
 
 
-def forget_old_signatures(now=None) -> int:
+def forget_old_signatures(now: datetime | None = None) -> int:
     """Signatures that can no longer be replayed: their timestamp is out of the window anyway."""
     from hotline.org.models import SeenSignature
 
@@ -42,10 +47,10 @@ def forget_old_signatures(now=None) -> int:
     return deleted
 
 
-_users: dict[str, object] = {}
+_users: dict[str, "User"] = {}
 
 
-def system_user(username: str):
+def system_user(username: str) -> "User | None":
     """The active user an external system acts as when it signs instead of sending a token."""
     from hotline.org.models import User
 
@@ -57,7 +62,7 @@ def system_user(username: str):
     return user
 
 
-def forget_system_users(**_kwargs) -> None:
+def forget_system_users(**_kwargs: object) -> None:
     _users.clear()
 
 
@@ -77,13 +82,13 @@ class SignatureAuth(AuthBase):
             f"a signature is accepted once. The request acts as the user `{user_setting}` names.")
         super().__init__()
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> "User | None":
         secret = getattr(settings, self.secret_setting, "")
         if not secret or "HTTP_X_SIGNATURE" not in request.META:
             return None
         signature = request.META["HTTP_X_SIGNATURE"]
         if not verify(secret, request.META.get("HTTP_X_TIMESTAMP", ""), signature, request.body,
-                      method=request.method, path=request.get_full_path()):
+                      method=request.method or "", path=request.get_full_path()):
             return None
         if not remember(signature):
             raise ReplayedSignatureError()

@@ -31,7 +31,7 @@ class DayFact(models.Model):
     class Meta:
         indexes = [models.Index(fields=["kind", "day"], name="dayfact_kind_day")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} {self.day} {self.dim} {self.key1} {self.key2}"
 
 
@@ -48,7 +48,7 @@ class RollupDay(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "day"], name="rollupday_kind_day")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} {self.day}"
 
 
@@ -59,5 +59,5 @@ class RollupDirty(models.Model):
     class Meta:
         indexes = [models.Index(fields=["kind", "slot"], name="rollupdirty_kind_slot")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} {self.slot}"

@@ -4,7 +4,7 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from hotline.core.leases import leased
+from hotline.core.leases import Held, leased
 from hotline.reports.rollups import refresh
 
 SECONDS = 240
@@ -16,7 +16,7 @@ SECONDS = 240
 # on with the days still to build.
 @db_periodic_task(crontab(minute="*/10"))
 @leased("report-rollups")
-def refresh_report_rollups(held) -> dict:
+def refresh_report_rollups(held: Held) -> dict:
     """Every ten minutes: count again the closed days whose calls or orders changed (and roll up each day
     as it closes), for up to four minutes, so that a period report finds its days ready."""
     started = time.monotonic()

@@ -3,7 +3,7 @@
 from hotline.customers.models import Community
 from hotline.org.models import Unit
 from hotline.workorders import reference
-from hotline.workorders.models import AssignmentRule
+from hotline.workorders.models import AssignmentRule, Subject
 
 
 def _specificity(rule: AssignmentRule) -> tuple[int, int]:
@@ -11,7 +11,7 @@ def _specificity(rule: AssignmentRule) -> tuple[int, int]:
     return area, 1 if rule.subject_id else 0
 
 
-def default_unit(*, subject, community: Community | None) -> Unit | None:
+def default_unit(*, subject: Subject, community: Community | None) -> Unit | None:
     """The unit of the most specific rule matching the subject (or its group) and the community."""
     ref = reference.get()
     subject_ids = [s for s in (subject.pk, subject.group_id) if s]

@@ -2,6 +2,7 @@
 SLA rules with the published defaults, default assignment rules and the 2026 holiday calendar.
 All of it is data that administrators edit afterwards."""
 
+from django.apps.registry import Apps
 from django.utils.translation import pgettext_lazy
 
 REQUEST_TYPES = [
@@ -79,7 +80,7 @@ HOLIDAYS_2026 = {
 }
 
 
-def load(apps) -> None:
+def load(apps: Apps) -> None:
     from datetime import date
 
     RequestType = apps.get_model("workorders", "RequestType")

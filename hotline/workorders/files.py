@@ -5,6 +5,7 @@ browser, and downloaded rather than shown unless they are a checked photo."""
 from django.http import FileResponse, Http404
 from django.urls import reverse
 
+from hotline.org.models import AuthedRequest
 from hotline.workorders import uploads
 from hotline.workorders.models import Attachment
 from hotline.workorders.selectors import orders_visible_to
@@ -17,7 +18,7 @@ def attachment_url(attachment: Attachment) -> str:
     return reverse("attachment", args=[attachment.pk])
 
 
-def attachment_download(request, attachment_id: int):
+def attachment_download(request: AuthedRequest, attachment_id: int) -> FileResponse:
     attachment = Attachment.objects.filter(pk=attachment_id).select_related("order").first()
     if attachment is None or not orders_visible_to(request.user).filter(pk=attachment.order_id).exists():
         raise Http404

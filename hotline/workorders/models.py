@@ -4,6 +4,8 @@ SLA rules, the working calendar, assignment rules and in-app alerts.
 A status changes only in ``services`` (transitions.py), which locks the row, checks the transition
 table and the actor's role and unit, bumps ``version`` and writes a ``WorkOrderEvent``."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -322,7 +324,7 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.content_type and self.file:
             # A path that stored a file without checking it (the checked ones set the type): the type is
             # still read from the content, so that the file is never served as what its name says.
@@ -393,7 +395,7 @@ class SlaRule(models.Model):
     def __str__(self) -> str:
         return f"{self.subject or '*'} / {self.urgency or '*'}"
 
-    def clean(self):
+    def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
         from hotline.workorders.limits import parse_limit

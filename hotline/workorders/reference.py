@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -41,7 +42,7 @@ def get() -> Reference:
     return snapshot
 
 
-def clear(**_kwargs) -> None:
+def clear(**_kwargs: object) -> None:
     global _current
     _current = None
 
@@ -66,7 +67,7 @@ def _load() -> Reference:
     return ref
 
 
-def _changed(**kwargs) -> None:
+def _changed(**kwargs: Any) -> None:
     clear()
     transaction.on_commit(clear)  # a request may have reloaded it before the commit
 

@@ -1,7 +1,7 @@
 """Which units a user acts for: their own unit and every unit under it (a branch covers its repair
 centre, meter readers and hall)."""
 
-from hotline.org.models import Unit
+from hotline.org.models import Unit, User
 from hotline.org.roles import Role
 
 
@@ -20,7 +20,7 @@ def unit_subtree_ids(unit_id: int | None) -> set[int]:
     return found
 
 
-def actor_unit_ids(actor) -> set[int]:
+def actor_unit_ids(actor: User) -> set[int]:
     """The actor's units, computed once per user object (that is, once per request)."""
     cached = getattr(actor, "_hotline_unit_ids", None)
     if cached is None or cached[0] != actor.unit_id:
@@ -29,7 +29,7 @@ def actor_unit_ids(actor) -> set[int]:
     return cached[1]
 
 
-def acts_for_unit(actor, unit_id: int | None) -> bool:
+def acts_for_unit(actor: User, unit_id: int | None) -> bool:
     """May ``actor`` act as the unit ``unit_id`` (sign for, resolve …)?"""
     if actor.is_superuser or actor.role == Role.ADMIN:
         return True

@@ -6,14 +6,18 @@ A limit is written ``<n><unit>``: ``m``/``h``/``d`` are calendar minutes, hours 
 Friday, except holidays, plus weekend days marked as worked (调休) in the ``Holiday`` table."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 
 from hotline.workorders.limits import LIMIT, Limit, parse_limit  # noqa: F401  (sla.parse_limit, sla.LIMIT)
+
+if TYPE_CHECKING:
+    from hotline.workorders.models import SlaRule, WorkOrder
 
 CALENDAR_MINUTES = {"m": 1, "h": 60, "d": 1440}
 
@@ -31,7 +35,8 @@ def _periods(spec: str) -> list[tuple[time, time]]:
 class WorkCalendar:
     """Working days and hours; holidays are read once per calendar object."""
 
-    def __init__(self, *, hours: str | None = None, holidays: dict[date, bool] | None = None, tz=None):
+    def __init__(self, *, hours: str | None = None, holidays: dict[date, bool] | None = None,
+                 tz: tzinfo | None = None) -> None:
         self.periods = _periods(hours or settings.WORKING_HOURS)
         self.tz = tz or ZoneInfo(settings.TIME_ZONE)
         self._holidays = holidays
@@ -81,7 +86,7 @@ class WorkCalendar:
         return self.add_working_minutes(start, minutes)
 
 
-def rule_for(subject_id: int | None, urgency: str):
+def rule_for(subject_id: int | None, urgency: str) -> "SlaRule | None":
     """The most specific SLA rule: subject, then its group, then the urgency default, then the default
     (each with the urgency before without)."""
     from hotline.workorders import reference
@@ -110,7 +115,7 @@ def deadlines(*, subject_id: int | None, urgency: str, start: datetime | None = 
     return result
 
 
-def current_due(order) -> tuple[datetime | None, datetime | None]:
+def current_due(order: "WorkOrder") -> tuple[datetime | None, datetime | None]:
     """(clock start, deadline) of the step the order is waiting for: sign-for, then resolution."""
     from hotline.workorders.models import Status
 
@@ -121,7 +126,7 @@ def current_due(order) -> tuple[datetime | None, datetime | None]:
     return None, None
 
 
-def urge_schedule(order, calendar: WorkCalendar | None = None) -> list[tuple[int, datetime]]:
+def urge_schedule(order: "WorkOrder", calendar: WorkCalendar | None = None) -> list[tuple[int, datetime]]:
     """(level, time) of each urge step: 1 reminder before the deadline, 2 urge notice at the deadline,
     3 escalation to the unit head after SLA_ESCALATE_AFTER_WORKING_DAYS working days overdue (one hour
     for emergencies)."""
@@ -140,7 +145,7 @@ def urge_schedule(order, calendar: WorkCalendar | None = None) -> list[tuple[int
     return [(1, reminder), (2, due), (3, escalation)]
 
 
-def next_urge(order, calendar: WorkCalendar | None = None) -> datetime | None:
+def next_urge(order: "WorkOrder", calendar: WorkCalendar | None = None) -> datetime | None:
     """When the order's urge level next rises, or None (also while its clock is paused)."""
     if getattr(order, "paused_at", None):
         return None
@@ -221,14 +226,14 @@ class Running:
 _FIELDS: dict[type, frozenset[str]] = {}
 
 
-def _has_field(order, name: str) -> bool:
+def _has_field(order: "WorkOrder", name: str) -> bool:
     model = type(order)
     if model not in _FIELDS:
         _FIELDS[model] = frozenset(f.attname for f in order._meta.concrete_fields)
     return name in _FIELDS[model]
 
 
-def deadline_rows(order, now: datetime | None = None) -> list[dict]:
+def deadline_rows(order: "WorkOrder", now: datetime | None = None) -> list[dict]:
     """Every deadline the order has: label, due, when it was met (``done``), whether its clock runs now."""
     now = now or timezone.now()
     rows = []
@@ -248,7 +253,7 @@ def deadline_rows(order, now: datetime | None = None) -> list[dict]:
     return rows
 
 
-def running_deadline(order, now: datetime | None = None) -> Running | None:
+def running_deadline(order: "WorkOrder", now: datetime | None = None) -> Running | None:
     """The deadline that runs now and comes first (an overdue one before any other), or None."""
     now = now or timezone.now()
     running = [row for row in deadline_rows(order, now) if row["active"]]
