@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.calls.matching import match_number
 from hotline.calls.models import Call, CallbackStatus, CtiEvent, CtiEventKind, Direction, EndCause, LineState, Outcome
 from hotline.core.errors import ValidationError
 from hotline.core.rows import HotRows
@@ -55,7 +56,10 @@ def cti_event_receive(*, actor, event: str, call_id: str, at: datetime, caller: 
                 call, events = _locked_call_and_events(call_id)
             if events:
                 was_answered = _is_answered(call)
-                CALLS.update(call, _derive(call, events))
+                changed = _derive(call, events)
+                if "caller_number" in changed and not (call.summary or call.subject_id):
+                    changed += _match(call)  # the number came with a later event
+                CALLS.update(call, changed)
         if not was_answered and _is_answered(call) and call.caller_number:
             _caller_got_through(call)
     return CtiResult(call=call, duplicate=False)
@@ -96,7 +100,19 @@ def _new_call(row: CtiEvent) -> Call | None:
     call = Call(cti_call_id=row.call_id, direction=Direction.INBOUND, caller_number=row.caller_number,
                 called_number=row.called_number, ringing_at=row.at, outcome=Outcome.ANSWERED)
     _derive(call, [row])
+    _match(call)
     return call if CALLS.insert_ignoring_conflict(call, unique=["cti_call_id"]) else None
+
+
+def _match(call: Call) -> list[str]:
+    """Match the call to the caller's account(s), premise and community (calls.matching); returns the
+    names of the fields that changed."""
+    changed = []
+    for name, value in match_number(call.caller_number).values().items():
+        if getattr(call, name) != value:
+            setattr(call, name, value)
+            changed.append(name)
+    return changed
 
 
 def _locked_call_and_events(call_id: str) -> tuple[Call | None, list[CtiEvent]]:

@@ -67,6 +67,13 @@ class Call(models.Model):
                                  on_delete=models.SET_NULL, related_name="calls")
     account = models.ForeignKey("customers.Account", verbose_name=_("account"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="calls")
+    # Where the caller lives, as matched from the number (calls.matching) or from the account the
+    # operator chose: one account gives its premise and community; several accounts of one community
+    # give the community alone.
+    premise = models.ForeignKey("customers.Premise", verbose_name=_("premise"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+", db_index=False)
+    community = models.ForeignKey("customers.Community", verbose_name=_("community"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+", db_index=False)
     request_type = models.ForeignKey("workorders.RequestType", verbose_name=_("type"), null=True, blank=True,
                                      on_delete=models.PROTECT)
     subject = models.ForeignKey("workorders.Subject", verbose_name=_("subject"), null=True, blank=True,
@@ -98,6 +105,9 @@ class Call(models.Model):
             models.Index(fields=["caller_number", "-ringing_at"], name="call_caller_recent"),
             models.Index(fields=["account", "-ringing_at"], name="call_account_recent"),
             models.Index(fields=["operator", "-ringing_at"], name="call_operator_recent"),
+            models.Index(fields=["community", "ringing_at"], name="call_community_time"),
+            models.Index(fields=["premise", "ringing_at"], name="call_premise_time",
+                         condition=models.Q(premise__isnull=False)),
             models.Index(fields=["outage", "ringing_at"], name="call_outage_time",
                          condition=models.Q(outage__isnull=False)),
             models.Index(fields=["caller_number", "ringing_at"], name="call_callback_due",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.calls.matching import match_account
 from hotline.calls.models import Call, CallbackStatus, Direction, Outcome
 from hotline.core.audit import audit
 from hotline.core.errors import InvalidStateError, ValidationError
@@ -56,9 +57,10 @@ def call_log(*, actor: User, caller_number: str = "", direction: str = Direction
     if direction == Direction.OUTBOUND and number:
         _callbacks_done(number, actor=actor, at=now)
     return Call.objects.create(
+        **match_account(account).values(),
         direction=direction, caller_number=number, called_number=normalize_phone(called_number),
         ringing_at=ringing_at, answered_at=answered_at or (ringing_at if outcome != Outcome.MISSED else None),
-        ended_at=ended_at or (now if outcome != Outcome.MISSED else None), operator=actor, account=account,
+        ended_at=ended_at or (now if outcome != Outcome.MISSED else None), operator=actor,
         request_type=request_type, subject=subject, summary=summary.strip(), outcome=outcome, work_order=work_order,
         outage=outage,
     )
@@ -73,10 +75,17 @@ def _complete_pbx_call(call: Call, *, actor: User, **values: Any) -> Call:
             raise InvalidStateError(_("This call is already logged."))
         if locked.outcome in (Outcome.MISSED, Outcome.ABANDONED):
             raise InvalidStateError(_("This call was not answered: call the number back instead."))
+        account = values.pop("account")
         for name, value in values.items():
             setattr(locked, name, value)
+        # The operator's choice wins over the match by number. Logged without an account: a match
+        # to one account they did not keep is dropped; a match to a community alone (several
+        # accounts there, none chosen) stays.
+        if account is not None or locked.account_id is not None:
+            for name, value in match_account(account).values().items():
+                setattr(locked, name, value)
         locked.operator = locked.operator or actor
-        locked.save(update_fields=[*values, "operator"])
+        locked.save(update_fields=[*values, "account", "premise", "community", "operator"])
     call.__dict__.update(locked.__dict__)
     return locked
 

@@ -180,14 +180,15 @@ def call_surges(*, minutes: int = 60, now: datetime | None = None) -> list[Surge
     recent = Call.objects.filter(ringing_at__gte=since, ringing_at__lte=now)
     surges: list[Surge] = []
 
-    by_community = dict(recent.filter(account__isnull=False).values_list("account__premise__community_id")
+    # The call's community: its caller's, matched from the number or chosen by the operator (calls.matching).
+    by_community = dict(recent.filter(community__isnull=False).values_list("community_id")
                         .annotate(n=Count("id")).order_by())
     by_community.pop(None, None)
     candidates = {cid: n for cid, n in by_community.items() if n >= MIN_CALLS}
     if candidates:
         usual = dict(Call.objects.filter(ringing_at__gte=base_from, ringing_at__lt=since,
-                                         account__premise__community_id__in=list(candidates))
-                     .values_list("account__premise__community_id").annotate(n=Count("id")).order_by())
+                                         community_id__in=list(candidates))
+                     .values_list("community_id").annotate(n=Count("id")).order_by())
         places = {pk: (name, district_id) for pk, name, district_id in
                   Community.objects.filter(pk__in=list(candidates)).values_list("pk", "name", "district_id")}
         names = {pk: name for pk, (name, _district) in places.items()}

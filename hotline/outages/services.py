@@ -519,6 +519,21 @@ def supply_subject_ids() -> list[int]:
                                        | Q(group__code__in=["supply", "outage"])).values_list("pk", flat=True))
 
 
+def calls_in_area_q(area: Area) -> Q:
+    """The calls whose caller lives in the area: by the call's premise (matched from the number or
+    chosen by the operator, calls.matching), or by its community when the number matched several
+    accounts of one community (a named community, or one of a named district)."""
+    q = area.premise_q("premise__")
+    if area.communities or area.districts:
+        by_community = Q(pk__in=[])
+        if area.communities:
+            by_community |= Q(community_id__in=[c.pk for c in area.communities])
+        if area.districts:
+            by_community |= Q(community__district_id__in=[d.pk for d in area.districts])
+        q |= Q(premise__isnull=True) & by_community
+    return q
+
+
 def link_calls_in_period(*, actor: User, outage: Outage, start: datetime, end: datetime, all_subjects: bool = False) -> int:
     """Link every call of the period from the outage's area not yet linked to an outage (S10 bulk
     action). By default only calls about supply (no water, pressure, quality, outage questions)."""
@@ -528,7 +543,7 @@ def link_calls_in_period(*, actor: User, outage: Outage, start: datetime, end: d
     if not start or not end or end <= start:
         raise ValidationError(_("Choose a period whose end is after its start."), fields={"end": _("Check the time.")})
     area = Area.of(outage)
-    calls = Call.objects.filter(area.premise_q("account__premise__"), ringing_at__gte=start, ringing_at__lt=end,
+    calls = Call.objects.filter(calls_in_area_q(area), ringing_at__gte=start, ringing_at__lt=end,
                                 outage__isnull=True)
     if not all_subjects:
         calls = calls.filter(Q(subject_id__in=supply_subject_ids()) | Q(subject__isnull=True))
