@@ -299,6 +299,11 @@ CTI_USER = os.environ.get("CTI_USER", "pbx")
 # How the console names the PBX's queues (the events carry the PBX's code): "code=name,code=name"; a queue
 # not named here shows its code. "hotline" (the simulator's and the demo's queue) has a translated default.
 CTI_QUEUE_NAMES = dict(pair.split("=", 1) for pair in os.environ.get("CTI_QUEUE_NAMES", "").split(",") if "=" in pair)
+# A call whose hangup never arrives stops showing as ringing, or as in conversation, after this long
+# (the call panel's banner; the worker's sweep marks it ended), or as soon as the PBX reports its
+# seat answering another call.
+CTI_RINGING_TIMEOUT_SECONDS = int(os.environ.get("CTI_RINGING_TIMEOUT_SECONDS", "180"))
+CTI_CALL_TIMEOUT_SECONDS = int(os.environ.get("CTI_CALL_TIMEOUT_SECONDS", "3600"))
 GOV12345_INBOUND_SECRET = os.environ.get("GOV12345_INBOUND_SECRET", "")
 GOV12345_USER = os.environ.get("GOV12345_USER", "gov12345")
 # Where replies to the 12345 platform go (sign-for, return, extension, the final reply); without a

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,8 @@ def cti_event_receive(*, actor, event: str, call_id: str, at: datetime, caller: 
                 CALLS.update(call, changed)
         if not was_answered and _is_answered(call) and call.caller_number:
             _caller_got_through(call)
+        if event == CtiEventKind.ANSWERED and call.operator_id:
+            _seat_moved_on(call)
     return CtiResult(call=call, duplicate=False)
 
 
@@ -183,6 +186,43 @@ def _caller_got_through(call: Call) -> None:
     with connection.cursor() as cursor:  # plain SQL: it runs for every answered call
         cursor.execute(sql, [CallbackStatus.DONE.value, adapt(call.answered_at or call.ringing_at), call.caller_number,
                              CallbackStatus.PENDING.value, adapt(call.ringing_at)])
+
+
+def _seat_moved_on(call: Call) -> None:
+    """The seat answered this call: its earlier calls still ringing or in conversation there (their
+    hangup lost) are over."""
+    from datetime import timedelta
+
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    window = timedelta(seconds=max(settings.CTI_RINGING_TIMEOUT_SECONDS, settings.CTI_CALL_TIMEOUT_SECONDS))
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (f"UPDATE {q(Call._meta.db_table)} SET {q('line_state')} = %s WHERE {q('operator_id')} = %s "
+           f"AND {q('ringing_at')} >= %s AND {q('ringing_at')} < %s AND {q('line_state')} IN (%s, %s)")
+    with connection.cursor() as cursor:  # on the (operator, ringing_at) index: one seat's last hour
+        cursor.execute(sql, [LineState.ENDED.value, call.operator_id, adapt(call.ringing_at - window),
+                             adapt(call.ringing_at), LineState.RINGING.value, LineState.ANSWERED.value])
+
+
+def end_stale_calls(*, now: datetime | None = None, started_before: datetime | None = None) -> int:
+    """Calls whose hangup never came stop being live: ringing or in conversation for longer than
+    the timeouts (the worker's sweep, every minute), or, with ``started_before``, every call still
+    live that rang before that moment (``manage.py serve`` at its start: no call survives a restart
+    as a live call). A hangup that arrives later still sets the call's end as it reports it."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    live = Call.objects.filter(line_state__in=[LineState.RINGING, LineState.ANSWERED])
+    if started_before is not None:
+        stale = live.filter(ringing_at__lt=started_before)
+    else:
+        soonest = min(settings.CTI_RINGING_TIMEOUT_SECONDS, settings.CTI_CALL_TIMEOUT_SECONDS)
+        stale = live.filter(ringing_at__lt=now - timedelta(seconds=soonest)).filter(
+            Q(line_state=LineState.RINGING, ringing_at__lt=now - timedelta(seconds=settings.CTI_RINGING_TIMEOUT_SECONDS))
+            | Q(line_state=LineState.ANSWERED,
+                answered_at__lt=now - timedelta(seconds=settings.CTI_CALL_TIMEOUT_SECONDS)))
+    return stale.update(line_state=LineState.ENDED)
 
 
 # The seats: extension or user name -> user id, read once per process (REFERENCE_CACHE_SECONDS).

@@ -106,6 +106,8 @@ class Call(models.Model):
             models.Index(fields=["account", "-ringing_at"], name="call_account_recent"),
             models.Index(fields=["operator", "-ringing_at"], name="call_operator_recent"),
             models.Index(fields=["community", "ringing_at"], name="call_community_time"),
+            models.Index(fields=["ringing_at"], name="call_live",
+                         condition=models.Q(line_state__in=["ringing", "answered"])),
             models.Index(fields=["premise", "ringing_at"], name="call_premise_time",
                          condition=models.Q(premise__isnull=False)),
             models.Index(fields=["outage", "ringing_at"], name="call_outage_time",

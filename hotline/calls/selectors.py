@@ -136,22 +136,33 @@ def operator_calls_today(*, actor: User, limit: int = 30) -> list[Call]:
 
 # --- live calls and call-backs (from the PBX's events, calls.cti) ---------------------------------
 
-LIVE_HOURS = 2  # a call the PBX never reported ended stops showing after this
 REPEAT_MINUTES = 10  # calls from one number this close together are one caller trying again
 
 
-def live_call(*, actor: User) -> Call | None:
-    """The call ringing at (or in conversation with) the operator's seat now, newest first."""
+def live_q(now: datetime) -> Q:
+    """The calls that are live at ``now``: ringing, or in conversation, and not timed out without
+    their hangup (CTI_RINGING_TIMEOUT_SECONDS, CTI_CALL_TIMEOUT_SECONDS)."""
     from datetime import timedelta
 
-    from django.utils import timezone
+    from django.conf import settings
 
     from hotline.calls.models import LineState
 
+    ringing = timedelta(seconds=settings.CTI_RINGING_TIMEOUT_SECONDS)
+    talking = timedelta(seconds=settings.CTI_CALL_TIMEOUT_SECONDS)
+    return (Q(ringing_at__gte=now - max(ringing, talking), ringing_at__lte=now)
+            & (Q(line_state=LineState.RINGING, ringing_at__gte=now - ringing)
+               | Q(line_state=LineState.ANSWERED, answered_at__gte=now - talking)))
+
+
+def live_call(*, actor: User) -> Call | None:
+    """The call ringing at (or in conversation with) the operator's seat now and not yet logged,
+    newest first: a call the operator has written up no longer holds the panel."""
+    from django.utils import timezone
+
     require_perm(actor, Perm.CALL_LOG)
     return (
-        Call.objects.filter(operator=actor, ringing_at__gte=timezone.now() - timedelta(hours=LIVE_HOURS),
-                            line_state__in=[LineState.RINGING, LineState.ANSWERED])
+        Call.objects.filter(live_q(timezone.now()), operator=actor, summary="", subject__isnull=True)
         .order_by("-ringing_at").first()
     )
 

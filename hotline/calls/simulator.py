@@ -398,6 +398,7 @@ class ReplayResult:
     errors: list[str] = field(default_factory=list)
     duplicates: int = 0
     stopped_early: bool = False
+    hung_up: int = 0  # calls left open by a stop and hung up before exiting
     # call_id -> the events the server accepted (200), in the order sent
     accepted: dict[str, list[str]] = field(default_factory=dict)
     causes: dict[str, str] = field(default_factory=dict)  # call_id -> cause of its accepted hangup
@@ -440,7 +441,7 @@ class ReplayResult:
             "error_samples": self.errors[:5], "elapsed_s": round(self.elapsed, 2),
             "events_per_s": round(self.sent / self.elapsed, 1) if self.elapsed else None,
             "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "max": ms[-1] if ms else None},
-            "stopped_early": self.stopped_early,
+            "stopped_early": self.stopped_early, "hung_up": self.hung_up,
         }
 
     def lines(self) -> list[str]:
@@ -450,7 +451,8 @@ class ReplayResult:
         out = [
             f"calls: {s['calls_started']} of {s['planned_calls']} planned started, {s['calls_ended']} ended "
             f"({', '.join(f'{k} {v}' for k, v in s['ended_by_outcome'].items()) or '-'})"
-            + (" — stopped before the end of the plan" if s["stopped_early"] else ""),
+            + (" — stopped before the end of the plan" if s["stopped_early"] else "")
+            + (f"; {self.hung_up} open calls hung up on exit" if self.hung_up else ""),
             f"events: {s['events_sent']} sent of {s['planned_events']} planned, {s['events_ok']} accepted "
             f"({s['duplicates']} repeats), errors {errors}",
             f"rate: {s['events_per_s']} events/s over {s['elapsed_s']} s; latency p50 {lat['p50']} ms, "
@@ -462,10 +464,11 @@ class ReplayResult:
 
 def replay(plan: DayPlan, sender: CtiSender, *, speed: float = 60.0, duration: float | None = None,
            concurrency: int = 4, progress: Callable[[ReplayResult], None] | None = None,
-           progress_every: float = 10.0, stop: threading.Event | None = None) -> ReplayResult:
+           progress_every: float = 10.0, stop: threading.Event | None = None, hang_up: bool = True) -> ReplayResult:
     """Send the plan's events at their moments (``speed`` times faster than real time from the plan's start;
     0: no waiting) from ``concurrency`` threads, until the plan is done, ``duration`` seconds have passed or
-    ``stop`` is set. Each call's events go through one thread, in order."""
+    ``stop`` is set. Each call's events go through one thread, in order. Calls left open by a stop are
+    then hung up (``hang_up``)."""
     if speed < 0:
         raise ValueError("speed: 0 (as fast as possible) or more")
     concurrency = max(1, concurrency)
@@ -485,6 +488,7 @@ def replay(plan: DayPlan, sender: CtiSender, *, speed: float = 60.0, duration: f
 
     def run(lane):
         statuses, latencies, errors, accepted, causes, duplicates = Counter(), [], [], {}, {}, 0
+        flushed = time.monotonic()
         try:
             with sender.client() as client:
                 for at, _seq, payload in lane:
@@ -504,9 +508,12 @@ def replay(plan: DayPlan, sender: CtiSender, *, speed: float = 60.0, duration: f
                         duplicates += bool(isinstance(answer, dict) and answer.get("duplicate"))
                     elif len(errors) < 20:
                         errors.append(f"{status} {payload['event']} {payload['call_id']}: {str(answer)[:300]}")
-                    if len(latencies) % 50 == 0:  # hand over what is done so far (for progress reports)
+                    # Hand over what is done so far (the progress lines count it): after every event when
+                    # calls come slowly, every 50 events under load.
+                    if len(latencies) >= 50 or time.monotonic() - flushed >= 0.5:
                         flush(statuses, latencies, errors, accepted, causes, duplicates)
                         statuses, latencies, errors, accepted, causes, duplicates = Counter(), [], [], {}, {}, 0
+                        flushed = time.monotonic()
         except Exception as exc:  # noqa: BLE001  a thread that dies is reported, not silent
             errors.append(f"sender thread failed: {type(exc).__name__}: {exc}")
             statuses["exception"] += 1
@@ -542,4 +549,35 @@ def replay(plan: DayPlan, sender: CtiSender, *, speed: float = 60.0, duration: f
             t.join(timeout=sender.timeout + 1)
     result.elapsed = time.monotonic() - started
     result.stopped_early = result.sent < result.planned_events
+    if result.stopped_early and hang_up:
+        _hang_up_open_calls(plan, sender, result, speed=speed)
     return result
+
+
+def _hang_up_open_calls(plan: DayPlan, sender: CtiSender, result: ReplayResult, *, speed: float) -> None:
+    """The run stopped (``--duration``, Ctrl-C, SIGTERM) in the middle of some calls: hang them up, as
+    the PBX would when it goes down, so that none is left ringing or in conversation. At the moment
+    the timeline had reached (speed > 0) or the call's planned end, whichever is first; an answered
+    call ends answered, a ringing one as the caller hanging up."""
+    now = plan.start + timedelta(seconds=result.elapsed * speed) if speed else None
+    by_id = {c.call_id: c for c in plan.calls}
+    open_calls = [(by_id[cid], events) for cid, events in result.accepted.items()
+                  if "hangup" not in events and cid in by_id]
+    if not open_calls:
+        return
+    with sender.client() as client:
+        for call, events in open_calls:
+            at = min(call.ended_at, now) if now else call.ended_at
+            cause = "answered" if "answered" in events else "caller_hangup"
+            at = max(at, call.answered_at if "answered" in events and call.answered_at else call.ringing_at)
+            payload = {"event": "hangup", "call_id": call.call_id, "from": call.caller, "to": HOTLINE_NUMBER,
+                       "queue": QUEUE, "agent": call.agent, "at": at.isoformat(), "cause": cause}
+            status, seconds, answer = sender.post(client, payload)
+            result.statuses[status] += 1
+            result.latencies.append(seconds)
+            if status == "200":
+                result.accepted[call.call_id].append("hangup")
+                result.causes[call.call_id] = cause
+                result.hung_up += 1
+            elif len(result.errors) < 20:
+                result.errors.append(f"{status} hangup {call.call_id}: {str(answer)[:300]}")

@@ -49,6 +49,8 @@ def panel(request):
         return _panel_post(request)
     params = request.GET
     target = request.htmx.target if request.htmx else None
+    if target == "my-calls":  # refreshed when a call rings or ends: its final state
+        return render(request, "calls/panel.html#my-calls", {"my_calls": _my_calls(request.user)})
     ws = _workspace(request.user, params, new_number=target == "screen-pop")
     initial = {k: v for k, v in params.items() if k != "csrfmiddlewaretoken"}
     if target == "screen-pop" or not request.htmx:  # a new caller: everything derived is recomputed
@@ -72,8 +74,7 @@ def panel(request):
         html = render_to_string("calls/panel.html#pop", context, request) + render_to_string(
             "calls/panel.html#details", context, request)
         return HttpResponse(html)
-    context["my_calls"] = [(c, phone_display(request.user, c.caller_number))
-                           for c in selectors.operator_calls_today(actor=request.user)]
+    context["my_calls"] = _my_calls(request.user)
     return render(request, "calls/panel.html", context)
 
 
@@ -81,7 +82,11 @@ def _panel_post(request):
     action = "order" if request.POST.get("action") == "order" else "log"
     ws = _workspace(request.user, request.POST, new_number=False)
     if request.POST.get("outage_link"):
-        return _log_outage_call(request, ws)
+        try:
+            return _log_outage_call(request, ws)
+        except ValidationError as exc:
+            messages.error(request, exc.message)
+            return redirect("calls:panel")
     form = CallForm(request.POST, action=action, auto_unit=ws.defaults.unit, subject=ws.subject)
     if form.is_valid():
         d = form.cleaned_data
@@ -104,9 +109,12 @@ def _panel_post(request):
         except DomainError as exc:
             add_domain_error(form, exc)
     context = _context(request, form, ws)
-    context["my_calls"] = [(c, phone_display(request.user, c.caller_number))
-                           for c in selectors.operator_calls_today(actor=request.user)]
+    context["my_calls"] = _my_calls(request.user)
     return render(request, "calls/panel.html", context, status=400)
+
+
+def _my_calls(actor) -> list:
+    return [(c, phone_display(actor, c.caller_number)) for c in selectors.operator_calls_today(actor=actor)]
 
 
 def _log_outage_call(request, ws: Workspace):
@@ -150,11 +158,19 @@ def _create_order(request, form, ws: Workspace):
 
 
 def _pbx_call(request):
-    """The PBX's record of the call being logged (the live pop put its id in the form), if any."""
+    """The PBX's record of the call being logged (the live pop put its id in the form), if any. It
+    must be the call of the number in the form: a form that mixes one caller's number with another
+    call (the panel switched to a new caller while the form was sent) is refused, and nothing is
+    written (the wrong-customer case)."""
     from hotline.calls.models import Call
+    from hotline.customers.text import normalize_phone
 
     pk = request.POST.get("cti_call", "")
-    return Call.objects.filter(pk=int(pk), cti_call_id__isnull=False).first() if pk.isdigit() else None
+    call = Call.objects.filter(pk=int(pk), cti_call_id__isnull=False).first() if pk.isdigit() else None
+    if call is not None and call.caller_number != normalize_phone(request.POST.get("number", "")):
+        raise ValidationError(_("The call in the panel changed while it was being logged: check the caller and "
+                                "log again."), fields={"number": _("Not the number of this call.")})
+    return call
 
 
 def _order(actor, number: str):

@@ -44,5 +44,9 @@ class Migration(migrations.Migration):
             model_name='call',
             index=models.Index(condition=models.Q(('premise__isnull', False)), fields=['premise', 'ringing_at'], name='call_premise_time'),
         ),
+        migrations.AddIndex(
+            model_name='call',
+            index=models.Index(condition=models.Q(('line_state__in', ['ringing', 'answered'])), fields=['ringing_at'], name='call_live'),
+        ),
         migrations.RunPython(from_accounts, migrations.RunPython.noop, elidable=True),
     ]

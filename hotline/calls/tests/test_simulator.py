@@ -204,7 +204,7 @@ def test_a_replay_stopped_early_knows_which_calls_are_still_open(transactional_d
 
     stop = threading.Event()
     result = replay(day, Stopping("http://testserver", token=pbx_token, transport=wsgi_transport()),
-                    speed=0, concurrency=1, stop=stop)
+                    speed=0, concurrency=1, stop=stop, hang_up=False)
     assert result.stopped_early and result.sent == stop_after and result.ok == stop_after
     expected = result.expected()
     states = Counter(state for state, _outcome in expected.values())
@@ -267,3 +267,42 @@ def test_a_replay_keeps_to_the_timeline_at_its_speed(transactional_db, pbx_token
     assert ended_early and all(result.expected()[c.call_id][0] == "ended" for c in ended_early)
     late = [cid for cid, h in hours.items() if h > first + 1.3]
     assert late and not any(cid in result.accepted for cid in late)
+
+
+def test_a_stopped_replay_hangs_up_its_open_calls(transactional_db, pbx_token):
+    """--duration (or Ctrl-C, SIGTERM): the calls it left ringing or in conversation are hung up."""
+    day = plan(calls=200, agents=["8001"], seed=2, prefix="t6")
+    first = (day.calls[0].ringing_at - day.start).total_seconds() / 3600
+    result = replay(day, wsgi_sender(token=pbx_token), speed=3600, duration=first + 0.8, concurrency=1)
+    assert result.stopped_early and result.hung_up > 0 and "open calls hung up on exit" in result.lines()[0]
+    assert {state for state, _outcome in result.expected().values()} == {"ended"}
+    started = Call.objects.filter(cti_call_id__startswith="t6-")
+    assert started.count() == len(result.accepted) and not started.exclude(line_state=LineState.ENDED).exists()
+
+
+def test_the_command_reuses_its_token_and_reports_real_progress(transactional_db, pbx_token, admin_user, monkeypatch,
+                                                                 capsys, settings, tmp_path):
+    from hotline.org.models import ApiToken
+
+    settings.DATA_DIR = tmp_path
+    transport = wsgi_transport()
+    original = CtiSender.__init__
+
+    def in_process(self, base_url, **kw):
+        original(self, base_url, **kw, transport=transport)
+
+    monkeypatch.setattr(CtiSender, "__init__", in_process)
+    tokens = ApiToken.objects.count()
+    args = ["--url", "http://127.0.0.1:8101", "--calls", "6", "--speed", "0", "--concurrency", "1", "--date",
+            "2026-11-25", "--create-token", "--progress-every", "0.01"]
+    call_command("simulate_calls", *args, "--prefix", "tok1")
+    first = capsys.readouterr().out
+    assert "created a token" in first and "sending to http://127.0.0.1:8101" in first
+    call_command("simulate_calls", *args, "--prefix", "tok2")
+    second = capsys.readouterr().out
+    assert "using the token kept in" in second and ApiToken.objects.count() == tokens + 1
+    assert Call.objects.filter(cti_call_id__startswith="tok2-", line_state=LineState.ENDED).count() == 6
+    # Progress lines count what was sent so far (not 0 until the end).
+    counts = [int(line.split(" events sent")[0].split()[-1]) for line in (first + second).splitlines()
+              if " events sent," in line]
+    assert counts and max(counts) > 0

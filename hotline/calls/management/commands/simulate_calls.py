@@ -8,6 +8,8 @@
 import json
 import os
 import random
+import signal
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -61,12 +63,15 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, help="write the plan's figures, the summary and the state each "
                                                       "call should now have to this file")
         parser.add_argument("--quiet", action="store_true", help="no progress lines")
+        parser.add_argument("--progress-every", type=float, default=10.0, help="seconds between progress lines")
 
     def handle(self, *args, **o):
         if o["concurrency"] < 1:
             raise CommandError("--concurrency: 1 or more")
         if o["speed"] < 0:
             raise CommandError("--speed: 0 or more")
+        if o["progress_every"] <= 0:
+            raise CommandError("--progress-every: more than 0")
         token, secret = o["token"], o["secret"]
         if o["create_token"]:
             token = self._create_token()
@@ -105,8 +110,14 @@ class Command(BaseCommand):
             self.stdout.write(f"  {result.elapsed:6.0f} s: {where}{result.sent} events sent, "
                               f"{result.sent - result.ok} errors")
 
-        result = replay(plan, sender, speed=speed, duration=o["duration"], concurrency=o["concurrency"],
-                        progress=progress)
+        stop = threading.Event()
+        # Stopped by serve (SIGTERM) as by Ctrl-C: the open calls are hung up before exiting.
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+        try:
+            result = replay(plan, sender, speed=speed, duration=o["duration"], concurrency=o["concurrency"],
+                            progress=progress, progress_every=o["progress_every"], stop=stop)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         for line in result.lines():
             self.stdout.write(line)
         if o["json"]:
@@ -154,12 +165,21 @@ class Command(BaseCommand):
             return []
 
     def _create_token(self) -> str:
+        """The simulator's PBX token: the one made by an earlier run (kept in the data folder, 0600) while
+        it is still valid, else a new one, kept for the next run. One token, not one per start."""
         from django.conf import settings
 
         from hotline.org.models import User
         from hotline.org.roles import Role
-        from hotline.org.services import api_token_create
+        from hotline.org.services import api_token_authenticate, api_token_create
 
+        kept = Path(settings.DATA_DIR) / "simulator_token"
+        if kept.exists():
+            raw = kept.read_text().strip()
+            user = api_token_authenticate(raw)
+            if user is not None and user.role == Role.PBX:
+                self.stdout.write(f"using the token kept in {kept} ({user.username}: {raw[:10]}…)")
+                return raw
         admin = User.objects.filter(is_active=True, role=Role.ADMIN).order_by("id").first()
         if admin is None:
             raise CommandError("--create-token: this database has no administrator to create the token.")
@@ -170,6 +190,11 @@ class Command(BaseCommand):
         if created:
             user.set_unusable_password()
             user.save()
-        _token, raw = api_token_create(actor=admin, user=user, name=f"simulate_calls {timezone.localtime():%Y-%m-%d %H:%M:%S}")
-        self.stdout.write(f"created a token for {user.username}: {raw[:10]}…")
+        _token, raw = api_token_create(actor=admin, user=user, name="simulate_calls")
+        try:
+            kept.write_text(raw + "\n")
+            kept.chmod(0o600)
+        except OSError as exc:
+            self.stderr.write(f"could not keep the token in {kept} ({exc}): the next run makes another")
+        self.stdout.write(f"created a token for {user.username}: {raw[:10]}… (kept in {kept} for the next runs)")
         return raw

@@ -10,6 +10,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from hotline.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_is_loaded
 
@@ -29,6 +30,11 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, web_workers, no_demo, simulate_calls, **options):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        from hotline.calls.cti import end_stale_calls
+
+        ended = end_stale_calls(started_before=timezone.now())  # no call survives a restart as a live call
+        if ended:
+            self.stdout.write(f"{ended} call(s) left ringing or in conversation before this start: ended.")
         if not no_demo and not demo_is_loaded():
             self.stdout.write("Empty database: loading the demo city and three weeks of calls and orders (about 15 s)…")
             call_command("seed_demo", stdout=self.stdout)
