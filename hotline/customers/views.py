@@ -27,9 +27,21 @@ def search(request):
 
 
 def detail(request, account_no: str):
+    """The customer page: the account, and the customer's whole story, newest first, paged per part
+    (``?part=calls&page=2`` gives one part's page, for htmx)."""
     detail = selectors.account_detail(actor=request.user, account_no=account_no)
+    part = request.GET.get("part", "")
+    if part:
+        page = request.GET.get("page", "1")
+        history = selectors.customer_history(actor=request.user, account=detail.account, section=part,
+                                             page=int(page) if page.isdigit() else 1)
+        return render(request, "customers/detail.html#history-part",
+                      {"d": detail, "account": detail.account, "h": history})
     services.account_viewed(actor=request.user, account=detail.account, via="console")
-    return render(request, "customers/detail.html", {"d": detail, "account": detail.account})
+    history = [selectors.customer_history(actor=request.user, account=detail.account, section=section)
+               for section in selectors.HISTORY_SECTIONS]
+    return render(request, "customers/detail.html", {"d": detail, "account": detail.account, "history": history,
+                                                     "first_phone": next(iter(detail.account.phones.all()), None)})
 
 
 def imports(request):

@@ -75,6 +75,8 @@ class Message(models.Model):
             models.Index(fields=["next_attempt_at", "id"], name="message_due",
                          condition=Q(status__in=["pending", "sending"])),
             models.Index(fields=["topic", "status"], name="message_topic"),
+            # The customer page's notices sent to a customer's phones.
+            models.Index(fields=["recipient", "created_at"], name="message_recipient"),
         ]
 
     def __str__(self) -> str:
