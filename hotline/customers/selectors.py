@@ -239,8 +239,10 @@ def _notice_links(messages: list) -> None:
         kind, _sep, pk = m.topic.partition(":")
         if kind in wanted and pk.isdigit():
             wanted[kind].add(int(pk))
-    outages = dict(Outage.objects.filter(pk__in=wanted["outage"]).values_list("pk", "number"))
-    orders = dict(WorkOrder.objects.filter(pk__in=wanted["order"]).values_list("pk", "number"))
+    outages = dict(Outage.objects.filter(pk__in=wanted["outage"]).values_list("pk", "number")) \
+        if wanted["outage"] else {}
+    orders = dict(WorkOrder.objects.filter(pk__in=wanted["order"]).values_list("pk", "number")) \
+        if wanted["order"] else {}
     for m in messages:
         kind, _sep, pk = m.topic.partition(":")
         m.about, m.about_url = "", ""
