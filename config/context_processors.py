@@ -9,6 +9,10 @@ def console(request):
     user = getattr(request, "user", None)
     perms = user_perms(user) if user is not None and user.is_authenticated else frozenset()
     context = {"hotline_perms": {p.name: (p in perms) for p in Perm}}
+    if perms:
+        from hotline.demo.seed import history_loading
+
+        context["demo_history_loading"] = history_loading()  # manage.py serve loads it behind this banner
     if Perm.OUTAGE_VIEW in perms:
         def current_outage_count() -> int:  # called by the template only if the page shows the menu
             from hotline.outages.models import Outage, OutageStatus

@@ -52,13 +52,14 @@ def _units() -> dict[str, Unit]:
 
 
 def _staff(city: DemoCity, units: dict[str, Unit]) -> None:
-    users = []
-    for username, role, unit_code, name in DEMO_LOGINS:
-        user = User(username=username, full_name=name, role=role, unit=units[unit_code],
-                    is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
-        user.set_password(DEMO_PASSWORD)
-        users.append(user)
-    hashed = users[0].password  # one hash for the generated staff: set_password is slow by design
+    from django.contrib.auth.hashers import make_password
+
+    # One hash of the shared demo password for every login: a hash is slow by design (PBKDF2, about a
+    # second of CPU each), and seven of them were a third of the demo's first start.
+    hashed = make_password(DEMO_PASSWORD)
+    users = [User(username=username, full_name=name, role=role, unit=units[unit_code], password=hashed,
+                  is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+             for username, role, unit_code, name in DEMO_LOGINS]
     # Hotline seats: the PBX names the agent by extension (operator 8001, shiftlead 8000, op01… 8002…).
     seats = {"shiftlead": "8000", "operator": "8001"}
     for user in users:
@@ -117,6 +118,15 @@ def _billing_changes(city: DemoCity, accounts: int) -> int:
 
 def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, history_days: int = 21,
               log=print) -> None:
+    """The whole demo city: its base (seed_demo_base), then its history (seed_demo_history)."""
+    seed_demo_base(accounts=accounts, seed=seed, bills_months=bills_months, log=log)
+    if history_days:
+        seed_demo_history(seed=seed, history_days=history_days, log=log)
+
+
+def seed_demo_base(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, log=print) -> None:
+    """Organisation, staff, areas, knowledge, accounts, bills and billing changes: enough to log in
+    and serve (a few seconds; ``manage.py serve`` loads the history behind a banner afterwards)."""
     city = DemoCity(seed=seed)
     with transaction.atomic():
         units = _units()
@@ -142,17 +152,35 @@ def seed_demo(*, accounts: int = 5000, seed: int = 2026, bills_months: int = 6, 
         )
         log(f"bills: {bills.created} created")
     log(f"billing changes (new holders, replaced meters): {_billing_changes(city, accounts)}")
-    if history_days:
-        generate_history(days=history_days, seed=seed, log=log)
-        from hotline.demo.outages import seed_outages
 
-        seed_outages(seed=seed, log=log)
-        from hotline.demo.gov12345 import seed_gov12345_cases
 
-        seed_gov12345_cases(log=log)
-        from hotline.demo.pbx import seed_pbx
+def seed_demo_history(*, seed: int = 2026, history_days: int = 21, log=print) -> None:
+    """Weeks of calls and work orders through the real services, the outages, 12345 cases, the PBX's
+    records and the shifts with their handovers, up to now."""
+    generate_history(days=history_days, seed=seed, log=log)
+    from hotline.demo.outages import seed_outages
 
-        seed_pbx(seed=seed, log=log)
-        from hotline.demo.shifts import seed_shifts
+    seed_outages(seed=seed, log=log)
+    from hotline.demo.gov12345 import seed_gov12345_cases
 
-        seed_shifts(seed=seed, days=min(history_days, 14), log=log)
+    seed_gov12345_cases(log=log)
+    from hotline.demo.pbx import seed_pbx
+
+    seed_pbx(seed=seed, log=log)
+    from hotline.demo.shifts import seed_shifts
+
+    seed_shifts(seed=seed, days=min(history_days, 14), log=log)
+
+
+# --- the history loaded behind a banner by ``manage.py serve`` -----------------------------------------
+
+def history_marker():
+    """The file that says the demo's history is still to load (``pending``) or loading (``loading``):
+    the console shows a banner while it exists."""
+    from django.conf import settings
+
+    return settings.DATA_DIR / "demo_history_loading"
+
+
+def history_loading() -> bool:
+    return history_marker().exists()

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from hotline.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_is_loaded
+from hotline.demo.seed import DEMO_LOGINS, DEMO_PASSWORD, demo_is_loaded, history_loading, history_marker
 
 
 class Command(BaseCommand):
@@ -28,31 +28,52 @@ class Command(BaseCommand):
                             "many an hour, ringing at the seats of operator (8001) and shiftlead (8000)")
 
     def handle(self, *args, host, port, web_workers, no_demo, simulate_calls, **options):
+        began = time.perf_counter()
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"database migrated, static files collected in {time.perf_counter() - began:.1f} s")
         from hotline.calls.cti import end_stale_calls
 
         ended = end_stale_calls(started_before=timezone.now())  # no call survives a restart as a live call
         if ended:
             self.stdout.write(f"{ended} call(s) left ringing or in conversation before this start: ended.")
         if not no_demo and not demo_is_loaded():
-            self.stdout.write("Empty database: loading the demo city and three weeks of calls and orders (about 15 s)…")
-            call_command("seed_demo", stdout=self.stdout)
+            self.stdout.write("Empty database: loading the demo city (organisation, accounts, bills; a few seconds); "
+                              "its three weeks of calls and orders load while the server runs…")
+            call_command("seed_demo", "--history-days", "0", stdout=self.stdout)
+            history_marker().write_text("pending")
         python, manage = sys.executable, str(settings.BASE_DIR / "manage.py")
-        children = [
-            subprocess.Popen([
-                python, "-m", "gunicorn", "config.wsgi", "--bind", f"{host}:{port}", "--workers", str(web_workers),
-                "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "10",
-            ], cwd=settings.BASE_DIR),
-            subprocess.Popen([python, manage, "run_huey", "--quiet"], cwd=settings.BASE_DIR),
-        ]
+        web = subprocess.Popen([
+            python, "-m", "gunicorn", "config.wsgi", "--bind", f"{host}:{port}", "--workers", str(web_workers),
+            "--threads", "4", "--access-logfile", "-", "--graceful-timeout", "10",
+        ], cwd=settings.BASE_DIR)
+        children = [web]
+        # Started once the demo's history is loaded: the worker's sweeps and the simulated calls would
+        # otherwise act at the real now in the middle of a history still being written in the past.
+        later = [[python, manage, "run_huey", "--quiet"]]
         if simulate_calls > 0:
             shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
-            children.append(subprocess.Popen([
-                python, manage, "simulate_calls", "--create-token", "--url", f"http://{shown}:{port}",
-                "--rate", str(simulate_calls), "--start", "now", "--speed", "1", "--agents", "8001,8000",
-                "--quiet"], cwd=settings.BASE_DIR))
+            later.append([python, manage, "simulate_calls", "--create-token", "--url", f"http://{shown}:{port}",
+                          "--rate", str(simulate_calls), "--start", "now", "--speed", "1", "--agents", "8001,8000",
+                          "--quiet"])
+        loader = None
+        if history_loading():
+            loader = subprocess.Popen([python, manage, "seed_demo", "--history-only"], cwd=settings.BASE_DIR)
+            children.append(loader)
+        worker = None
+
+        def start_later() -> None:
+            nonlocal worker
+            started = [subprocess.Popen(command, cwd=settings.BASE_DIR) for command in later]
+            worker = started[0]
+            children.extend(started)
+
+        if loader is None:
+            start_later()
         self._banner(host, port)
+        self.stdout.write(f"started in {time.perf_counter() - began:.1f} s after this command's start (plus Python's "
+                          f"and Django's start before it)"
+                          + ("; the demo's history is loading in the background" if loader else ""))
         stopping = False
 
         def stop(signum, frame):
@@ -61,8 +82,11 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        essential = children[:2]  # the web server and the worker; the call simulator may finish its day
-        while not stopping and all(child.poll() is None for child in essential):
+        # The web server and the worker are essential; the call simulator may finish its day.
+        while not stopping and web.poll() is None and (worker is None or worker.poll() is None):
+            if worker is None and loader.poll() is not None:
+                self.stdout.write("The demo's history is loaded: starting the task worker.")
+                start_later()
             time.sleep(0.5)
         if not stopping:
             self.stderr.write("A process exited unexpectedly; stopping the others.")
