@@ -50,7 +50,8 @@ def panel(request):
     params = request.GET
     target = request.htmx.target if request.htmx else None
     if target == "my-calls":  # refreshed when a call rings or ends: its final state
-        return render(request, "calls/panel.html#my-calls", {"my_calls": _my_calls(request.user)})
+        mine = _my_calls(request.user)
+        return render(request, "calls/panel.html#my-calls", {"my_calls": mine, "my_calls_live": _live(mine)})
     ws = _workspace(request.user, params, new_number=target == "screen-pop")
     initial = {k: v for k, v in params.items() if k != "csrfmiddlewaretoken"}
     if target == "screen-pop" or not request.htmx:  # a new caller: everything derived is recomputed
@@ -75,6 +76,7 @@ def panel(request):
             "calls/panel.html#details", context, request)
         return HttpResponse(html)
     context["my_calls"] = _my_calls(request.user)
+    context["my_calls_live"] = _live(context["my_calls"])
     return render(request, "calls/panel.html", context)
 
 
@@ -110,11 +112,18 @@ def _panel_post(request):
             add_domain_error(form, exc)
     context = _context(request, form, ws)
     context["my_calls"] = _my_calls(request.user)
+    context["my_calls_live"] = _live(context["my_calls"])
     return render(request, "calls/panel.html", context, status=400)
 
 
 def _my_calls(actor) -> list:
     return [(c, phone_display(actor, c.caller_number)) for c in selectors.operator_calls_today(actor=actor)]
+
+
+def _live(my_calls: list) -> bool:
+    """Some of the operator's calls are still ringing or in conversation: the list refreshes itself
+    until they have their final state."""
+    return any(c.line_state in ("ringing", "answered") for c, _number in my_calls)
 
 
 def _log_outage_call(request, ws: Workspace):

@@ -63,9 +63,12 @@
     if (!window.htmx) { window.location = byId("live-open").href; return; }
     saveDraft();
     var form = byId("call-form");
-    DRAFT_FIELDS.forEach(function (id) { var el = byId(id); if (el) el.value = ""; });
+    // The new call's own draft, if the operator left it for another call before: it comes back (the
+    // pop's request carries the form, so the details are drawn with it).
+    var raw = sessionStorage.getItem(draftKey(banner.dataset.call)), draft = raw ? JSON.parse(raw) : {};
+    DRAFT_FIELDS.forEach(function (id) { var el = byId(id); if (el) el.value = draft[id] || ""; });
     var subject = byId("id_subject");
-    if (subject) subject.value = "";
+    if (subject) subject.value = draft.id_subject || "";
     form.querySelectorAll("input[name=work_order]:checked, input[name=account]:checked").forEach(function (r) {
       r.checked = false;
     });
