@@ -84,11 +84,7 @@ def _panel_post(request):
     action = "order" if request.POST.get("action") == "order" else "log"
     ws = _workspace(request.user, request.POST, new_number=False)
     if request.POST.get("outage_link"):
-        try:
-            return _log_outage_call(request, ws)
-        except ValidationError as exc:
-            messages.error(request, exc.message)
-            return redirect("calls:panel")
+        return _log_outage_call(request, ws)
     form = CallForm(request.POST, action=action, auto_unit=ws.defaults.unit, subject=ws.subject)
     if form.is_valid():
         d = form.cleaned_data

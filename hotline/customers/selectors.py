@@ -1,6 +1,7 @@
 """Reads of customer data for a given user: what they may see, with phones masked unless their role
 needs the full number."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,94 +160,42 @@ class HistoryPage:
     has_more: bool
 
 
-def customer_history(*, actor, account: Account, section: str, page: int = 1) -> HistoryPage:
-    """One page (newest first) of one part of the customer's story: work orders of the account or its
-    phones (all states, those the user may see), calls (of the account, or from its phones when not
-    attached to another account), outages that reached the premise, notices sent to its phones,
-    12345 cases of its orders, bills. Each read is one indexed query of HISTORY_PAGE + 1 rows."""
-    from django.db.models import Q
+@dataclass
+class HistoryReader:
+    """How one part of the customer's story is read: ``rows(actor, account, phones)`` gives its rows
+    newest first (a queryset: one indexed query); ``finish(items)`` may annotate a page's items."""
 
+    rows: Callable[..., Any]
+    finish: Callable[[list], None] | None = None
+
+
+# The apps above register the parts they own (calls.history, in CallsConfig.ready): the customers app
+# shows them without importing them. Bills are the customers' own.
+_readers: dict[str, HistoryReader] = {}
+
+
+def history_register(section: str, reader: HistoryReader) -> None:
+    _readers[section] = reader
+
+
+def customer_history(*, actor, account: Account, section: str, page: int = 1) -> HistoryPage:
+    """One page (newest first) of one part of the customer's story: work orders, calls, outages that
+    reached the premise, notices sent to the customer's phones, 12345 cases, bills. Each read is one
+    indexed query of HISTORY_PAGE + 1 rows."""
     require_perm(actor, Perm.CUSTOMER_VIEW)
     if section not in HISTORY_SECTIONS:
         raise NotFoundError()
     page = max(1, min(page, 1000))
     start = (page - 1) * HISTORY_PAGE
     phones = [p.number for p in account.phones.all()]
-    premise = account.premise
-    if section == "orders":
-        rows = _customer_orders(actor, account, phones).select_related("subject", "unit").order_by("-created_at", "-id")
-    elif section == "calls":
-        from hotline.calls.models import Call
-
-        q = Q(account_id=account.pk)
-        if phones:
-            q |= Q(caller_number__in=phones, account__isnull=True)
-        rows = (Call.objects.filter(q).select_related("subject", "work_order", "outage", "operator")
-                .order_by("-ringing_at", "-id"))
-    elif section == "outages":
-        from hotline.outages.models import Outage
-
-        q = Q(areas__district_id=premise.district_id)
-        if premise.community_id:
-            q |= Q(areas__community_id=premise.community_id)
-        if premise.building_id:
-            q |= Q(areas__building_id=premise.building_id)
-        ids = Outage.objects.filter(q).values("pk")
-        rows = Outage.objects.filter(pk__in=ids).order_by("-starts_at", "-id")
-    elif section == "notices":
-        from hotline.notify.models import Message
-
-        rows = Message.objects.filter(recipient__in=phones or ["-"]).order_by("-created_at", "-id")
-    elif section == "cases":
-        from hotline.integrations.models import Case
-
-        order_ids = _customer_orders(actor, account, phones).values("pk")
-        rows = Case.objects.filter(order_id__in=order_ids).select_related("order").order_by("-created_at", "-id")
-    else:
+    reader = _readers.get(section)
+    if section == "bills":
         rows = Bill.objects.filter(account_id=account.pk).order_by("-period")
+    elif reader is None:
+        return HistoryPage(section=section, items=[], page=1, has_more=False)
+    else:
+        rows = reader.rows(actor, account, phones)
     items = list(rows[start:start + HISTORY_PAGE + 1])
-    if section == "notices":
-        _notice_links(items)
+    if reader is not None and reader.finish is not None:
+        reader.finish(items)
     return HistoryPage(section=section, items=items[:HISTORY_PAGE], page=page, has_more=len(items) > HISTORY_PAGE)
-
-
-def _customer_orders(actor, account: Account, phones: list[str]):
-    from django.db.models import Q
-
-    from hotline.core.errors import PermissionDeniedError
-    from hotline.workorders.models import WorkOrder
-    from hotline.workorders.selectors import orders_visible_to
-
-    try:
-        visible = orders_visible_to(actor)
-    except PermissionDeniedError:
-        return WorkOrder.objects.none()
-    q = Q(account_id=account.pk)
-    if phones:
-        q |= Q(contact_phone__in=phones)
-    return visible.filter(q)
-
-
-def _notice_links(messages: list) -> None:
-    """What each notice was about (its topic: an outage or a work order), as a link."""
-    from django.urls import reverse
-
-    from hotline.outages.models import Outage
-    from hotline.workorders.models import WorkOrder
-
-    wanted: dict[str, set[int]] = {"outage": set(), "order": set()}
-    for m in messages:
-        kind, _sep, pk = m.topic.partition(":")
-        if kind in wanted and pk.isdigit():
-            wanted[kind].add(int(pk))
-    outages = dict(Outage.objects.filter(pk__in=wanted["outage"]).values_list("pk", "number")) \
-        if wanted["outage"] else {}
-    orders = dict(WorkOrder.objects.filter(pk__in=wanted["order"]).values_list("pk", "number")) \
-        if wanted["order"] else {}
-    for m in messages:
-        kind, _sep, pk = m.topic.partition(":")
-        m.about, m.about_url = "", ""
-        if kind == "outage" and pk.isdigit() and int(pk) in outages:
-            m.about, m.about_url = outages[int(pk)], reverse("outages:detail", args=[outages[int(pk)]])
-        elif kind == "order" and pk.isdigit() and int(pk) in orders:
-            m.about, m.about_url = orders[int(pk)], reverse("workorders:detail", args=[orders[int(pk)]])

@@ -42,7 +42,7 @@ def test_a_logged_call_no_longer_holds_the_panel(pbx, seat, client):
 
 def test_a_call_without_hangup_times_out(pbx, seat, settings):
     settings.CTI_RINGING_TIMEOUT_SECONDS, settings.CTI_CALL_TIMEOUT_SECONDS = 60, 600
-    ringing = event(pbx, "ringing", "r", seconds_ago=90)
+    event(pbx, "ringing", "r", seconds_ago=90)
     talking = event(pbx, "answered", "t", seconds_ago=700, number="13900000001")
     fresh = event(pbx, "ringing", "f", seconds_ago=30, number="13900000002")
     assert live_call(actor=seat) == fresh
