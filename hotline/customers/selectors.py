@@ -178,7 +178,7 @@ def history_register(section: str, reader: HistoryReader) -> None:
     _readers[section] = reader
 
 
-def customer_history(*, actor, account: Account, section: str, page: int = 1) -> HistoryPage:
+def customer_history(*, actor: User, account: Account, section: str, page: int = 1) -> HistoryPage:
     """One page (newest first) of one part of the customer's story: work orders, calls, outages that
     reached the premise, notices sent to the customer's phones, 12345 cases, bills. Each read is one
     indexed query of HISTORY_PAGE + 1 rows."""
