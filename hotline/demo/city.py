@@ -30,8 +30,19 @@ PROPERTY_HEADS = ["鑫诚", "万家", "安居", "佳美", "绿洲", "明远", "�
 MOBILE_PREFIXES = [134, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158, 159, 182, 183, 187, 188, 130, 131, 132, 155,
                    156, 185, 186, 133, 153, 180, 189, 177, 199]
 SURNAMES, SURNAME_WEIGHTS = zip(*PersonProvider.last_names.items())
-GIVEN = list(PersonProvider.first_names)
+# Given names as whole real names of one or two characters (Faker's lists of common given names, and
+# common two-character ones): never two names run together (李建国颖 is not a name).
+_FAKER_GIVEN = list(dict.fromkeys([*PersonProvider.first_names_male, *PersonProvider.first_names_female]))
+GIVEN_ONE = [n for n in _FAKER_GIVEN if len(n) == 1]
+GIVEN_TWO = list(dict.fromkeys([n for n in _FAKER_GIVEN if len(n) == 2] + [
+    "晓明", "志强", "志刚", "海燕", "晓燕", "丽华", "文华", "国强", "建平", "春梅", "婷婷", "丽娟", "子轩", "浩然", "宇轩",
+    "欣怡", "梓涵", "雨涵", "思远", "俊杰", "晓东", "海波", "红梅", "丽萍", "永刚", "玉梅", "淑芬", "立新", "卫东", "小红",
+    "明辉", "文静", "佳怡", "嘉怡", "一鸣", "天宇", "振华", "凤英", "德明", "玉珍", "建新", "秋菊", "雪梅", "亚男", "晓婷",
+]))
 SEED_COMMUNITY = "中央公园2期"
+# The README's search examples hold in the demo: account 3100000001 is 张伟's (zw), at 中央公园2期 1-1-101,
+# on 人民路.
+SEED_ROAD, SEED_HOLDER = "人民路", "张伟"
 # Dates in the generated billing data are drawn before this day, so that the city does not depend on
 # the day it is generated (bills, which are "the last N months", are the one exception).
 REFERENCE_DAY = date(2026, 11, 1)  # the community of the seed's planned outage (S5)
@@ -62,8 +73,7 @@ class DemoCity:
     def person_name(self, rng: random.Random | None = None) -> str:
         rng = rng or self.rng
         surname = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
-        given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.55 else "")
-        return surname + given
+        return surname + rng.choice(GIVEN_TWO if rng.random() < 0.55 else GIVEN_ONE)
 
     def mobile(self, rng: random.Random | None = None) -> str:
         rng = rng or self.rng
@@ -85,8 +95,9 @@ class DemoCity:
         for i, name in enumerate(ordered):
             district, _code, _branch, roads = DISTRICTS[0] if i == 0 else DISTRICTS[i % len(DISTRICTS)]
             company = self.rng.choice(PROPERTY_HEADS) + "物业服务有限公司"
+            road = self.rng.choice(roads)
             specs.append(CommunitySpec(
-                name=name, district=district, road=self.rng.choice(roads), road_no=self.rng.randint(1, 400),
+                name=name, district=district, road=SEED_ROAD if i == 0 else road, road_no=self.rng.randint(1, 400),
                 buildings=self.rng.randint(6, 24), units=self.rng.randint(1, 4), floors=self.rng.choice([6, 7, 11, 18, 26]),
                 property_company=company, property_contact=self.person_name(), property_phone=self.mobile(),
             ))
@@ -135,6 +146,8 @@ class DemoCity:
                            building=str(building + 1), unit=str(unit + 1), room=f"{floor + 1}{room + 1:02d}",
                            meter_caliber="15")
             row["account_no"] = f"3{DISTRICT_NUMBER[row['district']]}{i + 1:08d}"
+            if i == 0:
+                row["holder_name"] = SEED_HOLDER
             yield row
 
     def bill_rows(self, count: int, months: int, today: date) -> Iterator[dict[str, str]]:

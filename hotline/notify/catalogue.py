@@ -5,6 +5,10 @@ from django.apps.registry import Apps
 
 MESSAGE_DATETIME_FORMAT = "n月j日 H:i"
 MESSAGE_LIST_SEPARATOR = "、"
+# How a message is tidied after its placeholders are filled (notify.services.tidy): the punctuation a value
+# may end with, which the template's own punctuation replaces, and the punctuation no space stands next to.
+MESSAGE_VALUE_END = "。，；、,;"
+MESSAGE_PUNCTUATION = "。，；、：！？）"
 
 OUTAGE_VARIABLES = "company hotline number kind area reason starts restore restored supply public_url"
 
@@ -28,6 +32,9 @@ TEMPLATES = [
     ("outage_script", "停水答复话术（坐席）", OUTAGE_VARIABLES,
      "您好，您所在的{area}因{reason}于{starts}起停水，预计{restore}恢复供水，给您带来不便敬请谅解。"
      "{supply}"),
+    ("outage_script_extended", "停水延期答复话术（坐席）", OUTAGE_VARIABLES + " old_restore extension_reason",
+     "您好，您所在的{area}因{reason}于{starts}起停水，因{extension_reason}，恢复供水时间由{old_restore}延至{restore}，"
+     "给您带来不便深表歉意。{supply}"),
     ("order_staff_alert", "工单提醒（单位短信）", "company number subject address title message",
      "【{company}】{message}：工单{number}，{subject}，{address}。"),
 ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from hotline.core.audit import audit
 from hotline.core.errors import NotFoundError, ValidationError
+from hotline.notify.catalogue import MESSAGE_PUNCTUATION, MESSAGE_VALUE_END
 from hotline.notify.gateways import Gateway, PermanentError, TemporaryError, default_gateway
 from hotline.notify.models import Message, MessageStatus, MessageTemplate
 from hotline.org.models import User
@@ -77,12 +78,35 @@ def _template_text(code: str) -> str | None:
     return _texts.get(code)
 
 
+# Punctuation a value may end with, which the template's own punctuation after it replaces
+# (a reason typed as "管道抢修。" in "因{reason}，" must not give "。，").
+_VALUE_END, _CJK_PUNCT = MESSAGE_VALUE_END, MESSAGE_PUNCTUATION
+_DOUBLED = re.compile(rf"[{_VALUE_END}]+([{_CJK_PUNCT}])")
+_SPACE_BEFORE = re.compile(rf"[ \t\u3000]+([{_CJK_PUNCT}])")
+_SPACE_AFTER = re.compile(r"([。，；、：！？（【])[ \t\u3000]+")
+
+
+def _value(value: object) -> str:
+    text = "" if value is None else str(value)
+    return " ".join(text.split()).rstrip(_VALUE_END + " ")
+
+
+def tidy(text: str) -> str:
+    """A message as a person writes it: no doubled punctuation (。， → ，), no space next to Chinese
+    punctuation, no empty brackets, no leading or trailing space."""
+    text = _DOUBLED.sub(r"\1", text)
+    text = _SPACE_BEFORE.sub(r"\1", text)
+    text = _SPACE_AFTER.sub(r"\1", text)
+    text = text.replace("（）", "").replace("()", "")
+    return text.strip()
+
+
 def render(code: str, context: dict) -> str:
-    """The template's text with its placeholders filled (a missing value renders as blank)."""
+    """The template's text with its placeholders filled (a missing value renders as blank), tidied."""
     text = _template_text(code)
     if text is None:
         raise NotFoundError(_("There is no message template “%(code)s”.") % {"code": code})
-    return text.format_map(_Blank({k: "" if v is None else v for k, v in context.items()}))
+    return tidy(text.format_map(_Blank({k: _value(v) for k, v in context.items()})))
 
 
 def template_update(*, actor: User, template: MessageTemplate, text: str) -> MessageTemplate:

@@ -278,6 +278,8 @@ class PublicOutageOut(Schema):
     expected_restore_at: datetime
     restored_at: datetime | None
     supply_point: str
+    extended_from: datetime | None = Field(None, description="After an extension: the restore time it moved")
+    extension_reason: str = ""
 
 
 @public_router.get("/public/outages", response=list[PublicOutageOut],

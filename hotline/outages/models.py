@@ -40,6 +40,9 @@ class Outage(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("announced"))
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+    # The latest extension (延期): the restore time it moved, and why (shown on the pop and the public page).
+    extended_from = models.DateTimeField(_("expected restore before the extension"), null=True, blank=True)
+    extension_reason = models.CharField(_("extension reason"), max_length=200, blank=True)
     affected_accounts = models.PositiveIntegerField(_("affected accounts"), default=0)
     version = models.PositiveIntegerField(default=1)
     orders = models.ManyToManyField("workorders.WorkOrder", verbose_name=_("work orders"), blank=True,

@@ -110,6 +110,7 @@ def public_outages(*, q: str = "", now: datetime | None = None) -> list[dict]:
             "area": outage.area_text, "communities": names[:50], "roads": roads[:20], "reason": outage.reason,
             "starts_at": outage.starts_at, "expected_restore_at": outage.expected_restore_at,
             "restored_at": outage.restored_at, "supply_point": outage.supply_point,
+            "extended_from": outage.extended_from, "extension_reason": outage.extension_reason,
         })
     return result
 

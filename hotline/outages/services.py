@@ -371,6 +371,7 @@ def outage_extend(*, actor: User, outage: Outage, expected_restore_at: datetime,
                                   fields={"expected_restore_at": _("Choose a later time.")})
         old = locked.expected_restore_at
         locked.expected_restore_at = expected_restore_at
+        locked.extended_from, locked.extension_reason = old, reason[:200]
         _save(outage, locked, actor=actor, kind=OutageEventKind.EXTENDED, note=reason, notify=True,
               data={"old_restore": _when(old), "extension_reason": reason, "restore": _when(expected_restore_at)})
         audit(actor=actor, action="outage.extended", target=locked, old=old.isoformat(),
@@ -494,7 +495,11 @@ def outages_at(premise: Premise, outages: list[Outage]) -> list[Outage]:
 
 
 def answer_script(outage: Outage) -> str:
-    """What the operator says (话术), from the editable template."""
+    """What the operator says (话术), from the editable template: after an extension, the extension's
+    script (the restore time moved from … to …, and why)."""
+    if outage.extended_from and not outage.restored_at:
+        return render("outage_script_extended", message_context(
+            outage, old_restore=_when(outage.extended_from), extension_reason=outage.extension_reason))
     return render("outage_script", message_context(outage))
 
 

@@ -57,3 +57,29 @@ def test_seed_demo_refuses_a_loaded_database_unless_asked_to_skip():
         call_command("seed_demo", accounts=10, history_days=0)
     call_command("seed_demo", accounts=10, if_empty=True)
     assert Account.objects.count() == 10
+
+
+def test_demo_names_are_names():
+    """A surname and one real given name of one or two characters (issue 14 §6: 李建国颖 is not a name)."""
+    from hotline.customers.text import given_name
+    from hotline.demo.city import GIVEN_ONE, GIVEN_TWO
+
+    rows = list(DemoCity().account_rows(500))
+    names = [r["holder_name"] for r in rows if not r["holder_name"].endswith("记商行")]
+    assert all(2 <= len(n) <= 4 for n in names)
+    assert all(given_name(n) in GIVEN_ONE or given_name(n) in GIVEN_TWO for n in names if len(n) <= 3)
+    assert 0.3 < sum(len(given_name(n)) == 2 for n in names) / len(names) < 0.8  # both lengths are common
+
+
+def test_the_readme_search_examples_hold_in_the_demo():
+    import re
+    from pathlib import Path
+
+    first = next(DemoCity().account_rows(1))
+    assert (first["account_no"], first["holder_name"], first["community"], first["road"]) == (
+        "3100000001", "张伟", SEED_COMMUNITY, "人民路")
+    assert (first["building"], first["unit"], first["room"]) == ("1", "1", "101")
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    examples = re.search(r"Try the search box with (.*?)\n\n", readme, re.S)[1]
+    for example in ("3100000001", "张伟", "zw", "中央公园2期 1-1-101", "人民路"):
+        assert f"`{example}`" in examples

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.clock  # depends on the hour: CI runs it again at other
 
 NOW = timezone.now
 PUBLIC_FIELDS = {"number", "kind", "kind_display", "status", "status_display", "area", "communities", "roads",
-                 "reason", "starts_at", "expected_restore_at", "restored_at", "supply_point"}
+                 "reason", "starts_at", "expected_restore_at", "restored_at", "supply_point", "extended_from",
+                 "extension_reason"}
 
 
 @pytest.fixture
