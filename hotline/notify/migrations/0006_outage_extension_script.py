@@ -13,5 +13,5 @@ def add(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notify", "0004_alter_message_channel")]
+    dependencies = [("notify", "0005_message_recipient")]
     operations = [migrations.RunPython(add, migrations.RunPython.noop)]
