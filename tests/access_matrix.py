@@ -48,6 +48,9 @@ API: dict[str, str] = {
     'GET /api/v1/orders/{number}': '-AAAAAMA---',
     'POST /api/v1/orders/{number}/dispatch': '-AA----A---',
     'POST /api/v1/orders/{number}/accept': '---AA--A---',
+    'POST /api/v1/orders/{number}/assign': '---A---A---',
+    'POST /api/v1/orders/{number}/arrive': '---AA--A---',
+    'POST /api/v1/orders/{number}/stop-flow': '---AA--A---',
     'POST /api/v1/orders/{number}/return': '---A---A---',
     'POST /api/v1/orders/{number}/progress': '---AA--A---',
     'POST /api/v1/orders/{number}/extension': '---A---A---',
@@ -176,4 +179,5 @@ CONSOLE: dict[str, str] = {
     'workorders:detail': '-AAAAAMA---',
     'workorders:list': '-AAAAAAA---',
     'workorders:queue': '---AA--A---',
+    'workorders:queue_live': '---AA--A---',
 }

@@ -5,7 +5,9 @@ from hotline.customers.models import Account, Building, Community, District, Imp
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
-    list_display = ["name", "branch"]
+    list_display = ["name", "branch", "is_suburban"]
+    list_editable = ["is_suburban"]
+    list_filter = ["is_suburban"]
 
 
 @admin.register(Road)

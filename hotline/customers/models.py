@@ -20,6 +20,9 @@ class District(models.Model):
         "org.Unit", verbose_name=_("branch company"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="districts",
     )
+    # SPEC.md §4: an emergency's on-site deadline is longer in the suburbs (50 min, 30 in town).
+    is_suburban = models.BooleanField(_("suburban"), default=False,
+                                      help_text=_("Suburban districts get the longer on-site deadline."))
 
     class Meta:
         verbose_name = _("district")

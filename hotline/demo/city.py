@@ -19,6 +19,7 @@ DISTRICTS = [  # (district, branch code, branch name, roads)
     ("西城区", "xicheng", "西城分公司", ["西环路", "建设路", "解放路", "光明街", "西山路", "胜利路", "文化路"]),
     ("南郊区", "nanjiao", "南郊分公司", ["南京路", "湖滨路", "科技大道", "创业路", "工业南路", "南环路"]),
 ]
+SUBURBAN = {"南郊区"}  # districts marked suburban (SPEC.md §4: the longer on-site deadline)
 DISTRICT_NUMBER = {d[0]: n for n, d in enumerate(DISTRICTS, start=1)}
 COMMUNITY_HEADS = [
     "锦绣", "阳光", "翡翠", "金色", "幸福", "和平", "绿城", "书香", "紫薇", "丽景", "碧水", "恒大", "凤凰", "鸿泰", "万象",

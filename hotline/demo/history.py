@@ -420,10 +420,11 @@ class HistoryPlanner:
         stages = [Stage("accepted", "accept", accept, office=profile.office)]
         if profile.onsite and onsite:
             note = OFFICE_PROGRESS.get(story.subject) or self.rng.choice(ON_SITE)
-            stages.append(Stage("in_progress", "progress", self._minutes(*profile.onsite), {"note": note},
-                                office=profile.office))
+            # Field work: the worker records the arrival on site (到场); an office visit is a progress note.
+            stages.append(Stage("in_progress", "progress" if profile.office else "arrive", self._minutes(*profile.onsite),
+                                {"note": note}, office=profile.office))
             if story.subject == "burst_main":
-                stages.append(Stage("in_progress", "progress", self._minutes(20, 60), {"note": EMERGENCY_PROGRESS}))
+                stages.append(Stage("in_progress", "stop_flow", self._minutes(20, 60), {"note": EMERGENCY_PROGRESS}))
         duration = self._minutes(*(work or profile.work)) * (self.rng.uniform(3, 6) if late else 1)
         if late and self.rng.random() < 0.6:
             stages.append(Stage(stages[-1].label, "urge", duration * 0.7, {"note": self.rng.choice(URGE_NOTES)}))
@@ -728,7 +729,19 @@ class HistoryWriter:
         order = self.orders[story.id]
         user = self._unit_user(order, story, "dispatcher")
         services.order_accept(actor=user, order=order)
+        worker = self._unit_user(order, story, "worker")
+        if worker.pk != user.pk and worker.role == Role.FIELD_WORKER and order.assignee_id != worker.pk:
+            # The dispatcher sends the worker who will do it (the live board and handover by person).
+            services.order_assign(actor=user, order=order, assignee=worker)
         self._read_alerts(user, order)
+
+    def _do_arrive(self, story: Story, step: Step, *, note: str) -> None:
+        order = self.orders[story.id]
+        services.order_arrive(actor=self._unit_user(order, story, "worker"), order=order, note=note)
+
+    def _do_stop_flow(self, story: Story, step: Step, *, note: str) -> None:
+        order = self.orders[story.id]
+        services.order_stop_flow(actor=self._unit_user(order, story, "worker"), order=order, note=note)
 
     def _do_progress(self, story: Story, step: Step, *, note: str) -> None:
         order = self.orders[story.id]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from hotline.customers.imports.accounts import AccountImporter
 from hotline.customers.imports.bills import BillImporter
 from hotline.customers.models import Community, District, Road
-from hotline.demo.city import COMPANY, DISTRICTS, DemoCity
+from hotline.demo.city import COMPANY, DISTRICTS, SUBURBAN, DemoCity
 from hotline.demo.history import generate_history
 from hotline.org.models import Unit, UnitKind, User
 from hotline.org.roles import Role
@@ -34,20 +34,22 @@ def demo_is_loaded() -> bool:
 def _units() -> dict[str, Unit]:
     units: dict[str, Unit] = {}
 
-    def add(code, name, kind, parent=None, phone=""):
-        units[code] = Unit.objects.create(code=code, name=name, kind=kind, parent=parent, phone=phone)
+    def add(code, name, kind, parent=None, phone="", duty_mobile=""):
+        units[code] = Unit.objects.create(code=code, name=name, kind=kind, parent=parent, phone=phone,
+                                          duty_mobile=duty_mobile)
         return units[code]
 
     company = add("company", COMPANY, UnitKind.COMPANY)
     marketing = add("marketing", "营销服务中心", UnitKind.MARKETING_CENTRE, company)
     add("hotline", "供水服务热线", UnitKind.HOTLINE_CENTRE, marketing, "0533-2165111")
-    add("engineering", "工程处", UnitKind.ENGINEERING, company, "0533-2160200")
+    add("engineering", "工程处", UnitKind.ENGINEERING, company, "0533-2160200", "13905330200")
+    # The units that receive orders have a duty mobile (值班手机) beside the landline: SMS alerts go to it.
     for n, (_district, code, branch_name, _roads) in enumerate(DISTRICTS, start=1):
         branch = add(code, branch_name, UnitKind.BRANCH, company, f"0533-21{n}0100")
         short = branch_name.removesuffix("分公司")
-        add(f"{code}-repair", f"{short}维修中心", UnitKind.REPAIR_CENTRE, branch, f"0533-21{n}0110")
-        add(f"{code}-meter", f"{short}抄表班", UnitKind.METER_READING, branch, f"0533-21{n}0120")
-        add(f"{code}-hall", f"{short}营业厅", UnitKind.BUSINESS_HALL, branch, f"0533-21{n}0130")
+        add(f"{code}-repair", f"{short}维修中心", UnitKind.REPAIR_CENTRE, branch, f"0533-21{n}0110", f"1390533{n}110")
+        add(f"{code}-meter", f"{short}抄表班", UnitKind.METER_READING, branch, f"0533-21{n}0120", f"1390533{n}120")
+        add(f"{code}-hall", f"{short}营业厅", UnitKind.BUSINESS_HALL, branch, f"0533-21{n}0130", f"1390533{n}130")
     return units
 
 
@@ -86,7 +88,8 @@ def _staff(city: DemoCity, units: dict[str, Unit]) -> None:
 def _areas(city: DemoCity, units: dict[str, Unit]) -> None:
     districts = {}
     for name, code, _branch, roads in DISTRICTS:
-        districts[name] = District.objects.create(name=name, branch=units[code])
+        # 南郊区 is the demo city's suburb: its emergencies have 50 minutes to be on site (30 in town).
+        districts[name] = District.objects.create(name=name, branch=units[code], is_suburban=name in SUBURBAN)
         Road.objects.bulk_create([Road(district=districts[name], name=road) for road in roads])
     roads = {(r.district.name, r.name): r for r in Road.objects.select_related("district")}
     Community.objects.bulk_create([

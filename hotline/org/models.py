@@ -31,6 +31,10 @@ class Unit(models.Model):
         "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The duty phone's mobile number: SMS alerts (a new emergency, urge notices) go to it; a landline
+    # in ``phone`` cannot receive them.
+    duty_mobile = models.CharField(_("duty mobile"), max_length=32, blank=True,
+                                   help_text=_("Mobile number of the duty phone, for SMS alerts."))
     head = models.ForeignKey(
         "User", verbose_name=_("head"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -76,6 +80,24 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+
+class Crew(models.Model):
+    """A crew (班组) of a unit: orders can be assigned to it as a whole; its members see them as theirs."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="crews")
+    name = models.CharField(_("name"), max_length=50)
+    members = models.ManyToManyField(User, verbose_name=_("members"), blank=True, related_name="crews")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("crew")
+        verbose_name_plural = _("crews")
+        ordering = ["unit", "name"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="crew_unique_in_unit")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ApiToken(models.Model):

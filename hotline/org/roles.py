@@ -50,6 +50,7 @@ class Perm(StrEnum):
     ORDER_DISPATCH = "order.dispatch"
     ORDER_WORK = "order.work"  # sign for, progress, resolve
     ORDER_RETURN = "order.return"  # return to the hotline, ask for an extension
+    ORDER_ASSIGN = "order.assign"  # assign the unit's orders to its field workers and crews
     ORDER_CALLBACK = "order.callback"
     ORDER_CLOSE = "order.close"  # close, cancel, link duplicates
     ORDER_APPROVE_EXTENSION = "order.approve_extension"  # also approves or refuses an SLA pause
@@ -95,7 +96,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.AUDIT_VIEW, Perm.ORDER_APPROVE_EXTENSION, Perm.ORDER_REDISPATCH, Perm.ORDER_URGE, Perm.SURGE_VIEW,
         Perm.NOTIFY_VIEW,
         Perm.SHIFT_MANAGE, Perm.KNOWLEDGE_EDIT}),
-    Role.DISPATCHER: frozenset(_UNIT | {Perm.ORDER_RETURN}),
+    Role.DISPATCHER: frozenset(_UNIT | {Perm.ORDER_RETURN, Perm.ORDER_ASSIGN}),
     Role.FIELD_WORKER: frozenset(_UNIT),
     Role.OUTAGE_COORDINATOR: frozenset(_FRONT_LINE | {
         Perm.ORDER_VIEW_ALL, Perm.CALL_VIEW, Perm.ORDER_NOTE, Perm.OUTAGE_MANAGE, Perm.OUTAGE_LINK_CALLS,

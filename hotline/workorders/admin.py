@@ -29,8 +29,10 @@ class SubjectAdmin(admin.ModelAdmin):
 class SlaRuleAdmin(admin.ModelAdmin):
     """Deadlines: 30m, 4h, 2d (calendar) or 1wh, 3wd (working time); blank for none."""
 
-    list_display = ["__str__", "dispatch_limit", "accept_limit", "onsite_limit", "resolve_limit"]
-    list_editable = ["dispatch_limit", "accept_limit", "onsite_limit", "resolve_limit"]
+    list_display = ["__str__", "dispatch_limit", "accept_limit", "onsite_limit", "onsite_limit_suburban",
+                    "stop_limit", "resolve_limit"]
+    list_editable = ["dispatch_limit", "accept_limit", "onsite_limit", "onsite_limit_suburban", "stop_limit",
+                     "resolve_limit"]
     list_filter = ["urgency"]
 
 

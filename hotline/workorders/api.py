@@ -57,6 +57,12 @@ class OrderOut(Schema):
     accept_due: datetime | None
     onsite_due: datetime | None
     resolve_due: datetime | None
+    flow_stopped_due: datetime | None = Field(description="止水: the flow stopped by (an emergency: 4 h)")
+    onsite_at: datetime | None = Field(description="到场: when the field worker arrived on site")
+    flow_stopped_at: datetime | None = Field(description="止水: when the flow was stopped")
+    assignee: Ref | None = Field(description="The field worker the unit's dispatcher assigned")
+    crew: Ref | None
+    needs_reassign: bool = Field(description="The assignee left the unit: to be assigned again")
     is_overdue: bool
     urge_level: int
     running_due: "RunningDueOut | None" = Field(description="The deadline running now (sign-for, on site, flow "
@@ -187,6 +193,11 @@ class DispatchIn(VersionIn):
     unit_id: int
 
 
+class AssignIn(VersionIn):
+    assignee_id: int | None = Field(None, description="A field worker (or dispatcher) of the order's unit")
+    crew_id: int | None = Field(None, description="A crew of the order's unit")
+
+
 class ReturnIn(VersionIn):
     reason_code: Code
 
@@ -256,10 +267,13 @@ def _order_out(actor, order: WorkOrder) -> dict:
         "address": order.address, "community": order.community.name if order.community else None,
         "unit": {"id": order.unit.pk, "name": order.unit.name} if order.unit else None,
         "running_due": _running_due(order),
+        "assignee": {"id": order.assignee.pk, "name": order.assignee.get_full_name()} if order.assignee else None,
+        "crew": {"id": order.crew.pk, "name": order.crew.name} if order.crew else None,
         **{name: getattr(order, name) for name in (
             "created_at", "arrived_at", "paused_at", "dispatched_at", "accepted_at", "resolved_at", "dispatch_due",
-            "accept_due", "onsite_due", "resolve_due", "is_overdue", "urge_level", "satisfaction", "version",
-            "callback_due", "callback_overdue", "callback_tries", "callback_last_try", "callback_next_at")},
+            "accept_due", "onsite_due", "flow_stopped_due", "resolve_due", "onsite_at", "flow_stopped_at", "needs_reassign",
+            "is_overdue", "urge_level", "satisfaction", "version", "callback_due", "callback_overdue",
+            "callback_tries", "callback_last_try", "callback_next_at")},
     }
 
 
@@ -378,9 +392,9 @@ def _order_create(request, payload: OrderIn):
     return Status(201, _order_out(request.user, order))
 
 
-@router.get("/orders/queue", response=list[OrderOut], summary="My unit's queue")
-def order_queue(request):
-    return [_order_out(request.user, o) for o in selectors.unit_queue(actor=request.user)]
+@router.get("/orders/queue", response=list[OrderOut], summary="My unit's queue (mine=true: assigned to me)")
+def order_queue(request, mine: bool = False):
+    return [_order_out(request.user, o) for o in selectors.unit_queue(actor=request.user, mine=mine)]
 
 
 @router.get("/orders/callbacks", response=list[OrderOut], summary="Resolved orders waiting for a callback")
@@ -413,6 +427,43 @@ def order_dispatch(request, number: str, payload: DispatchIn):
 def order_accept(request, number: str, payload: VersionIn):
     order = services.order_accept(actor=request.user, order=_visible(request.user, number), note=payload.note,
                                   version=payload.version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/assign", response=OrderDetailOut, summary="派工: assign to a field worker or a crew")
+def order_assign(request, number: str, payload: AssignIn):
+    from hotline.org.models import Crew, User
+
+    order = _visible(request.user, number)
+    require_perm(request.user, Perm.ORDER_ASSIGN)  # before the ids say whether someone exists
+    assignee = crew = None
+    if payload.assignee_id is not None:
+        assignee = User.objects.filter(pk=payload.assignee_id).first()
+        if assignee is None:
+            raise ValidationError(fields={"assignee_id": "Unknown person."})
+    if payload.crew_id is not None:
+        crew = Crew.objects.filter(pk=payload.crew_id).first()
+        if crew is None:
+            raise ValidationError(fields={"crew_id": "Unknown crew."})
+    order = services.order_assign(actor=request.user, order=order, assignee=assignee, crew=crew, note=payload.note,
+                                  version=payload.version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/arrive", response=OrderDetailOut, summary="到场: arrived on site, with position and photo")
+def order_arrive(request, number: str, note: Form[Note | None] = None, version: Form[int | None] = None,
+                 lat: Form[Decimal | None] = None, lng: Form[Decimal | None] = None,
+                 files: File[list[UploadedFile] | None] = None):
+    order = services.order_arrive(actor=request.user, order=_visible(request.user, number), note=note or "", lat=lat, lng=lng,
+                                  files=files or [], version=version)
+    return _answer(request, order)
+
+
+@router.post("/orders/{number}/stop-flow", response=OrderDetailOut, summary="止水: the flow is stopped")
+def order_stop_flow(request, number: str, note: Form[Note | None] = None, version: Form[int | None] = None,
+                    files: File[list[UploadedFile] | None] = None):
+    order = services.order_stop_flow(actor=request.user, order=_visible(request.user, number), note=note or "",
+                                     files=files or [], version=version)
     return _answer(request, order)
 
 

@@ -8,6 +8,7 @@ class WorkOrdersConfig(AppConfig):
     verbose_name = _("Work orders")
 
     def ready(self) -> None:
-        from hotline.workorders import reference
+        from hotline.workorders import reference, signals
 
         reference.connect()
+        signals.connect()

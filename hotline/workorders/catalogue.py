@@ -59,6 +59,22 @@ SLA_RULES = [
     ("meter", "", "1wd", "1wd", "", "5wd"),
     ("service_complaint", "", "1wh", "1wd", "", "3wd"),
 ]
+# The rest of SPEC.md §4's emergency row (migration 0014): on site within 50 min in the suburbs (30 in
+# town), the flow stopped (止水) within 4 h, before the repair within 24 h.
+SLA_EXTRA: dict[tuple[str | None, str], dict[str, str]] = {
+    (None, "emergency"): {"onsite_limit_suburban": "50m", "stop_limit": "4h"},
+}
+
+
+def load_sla_extra(apps: Apps) -> None:
+    """Fill the emergency row's suburban on-site and flow-stopped limits where they are blank."""
+    SlaRule = apps.get_model("workorders", "SlaRule")
+    for (code, urgency), limits in SLA_EXTRA.items():
+        rules = SlaRule.objects.filter(urgency=urgency)
+        rules = rules.filter(subject__code=code) if code else rules.filter(subject__isnull=True)
+        for name, value in limits.items():
+            rules.filter(**{name: ""}).update(**{name: value})
+
 
 # (subject or group code, unit kind in the community's branch)
 ASSIGNMENT_RULES = [
@@ -102,6 +118,8 @@ def load(apps: Apps) -> None:
             subject=subjects[subject_code] if subject_code else None, urgency=urgency,
             defaults={"dispatch_limit": dispatch, "accept_limit": accept, "onsite_limit": onsite,
                       "resolve_limit": resolve})
+    if any(f.name == "stop_limit" for f in SlaRule._meta.get_fields()):
+        load_sla_extra(apps)
     for code, kind in ASSIGNMENT_RULES:
         AssignmentRule.objects.get_or_create(subject=subjects[code], district=None, community=None, unit=None,
                                              unit_kind=kind)

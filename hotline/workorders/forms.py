@@ -260,5 +260,49 @@ class NoteForm(ActionForm):
     note = _note(_("Coordination note"), rows=2)
 
 
+class AssignForm(ActionForm):
+    """派工: a field worker and/or a crew of the order's unit."""
+
+    assignee = forms.ChoiceField(label=_("Field worker"), required=False)
+    crew = forms.ChoiceField(label=_("Crew"), required=False)
+    note = _note()
+
+    def __init__(self, *args, unit_id: int | None = None, **kwargs):
+        from hotline.workorders.services import assignable_crews, assignable_people
+
+        super().__init__(*args, **kwargs)
+        self.people = {str(u.pk): u for u in assignable_people(unit_id)}
+        self.crews = {str(c.pk): c for c in assignable_crews(unit_id)}
+        self.fields["assignee"].choices = [("", "—"), *((pk, u.get_full_name()) for pk, u in self.people.items())]
+        self.fields["crew"].choices = [("", "—"), *((pk, c.name) for pk, c in self.crews.items())]
+        if not self.crews:
+            del self.fields["crew"]
+
+    def clean(self):
+        data = super().clean()
+        data["assignee"] = self.people.get(data.get("assignee") or "")
+        data["crew"] = self.crews.get(data.get("crew") or "")
+        if data["assignee"] is None and data["crew"] is None:
+            raise forms.ValidationError(_("Choose a field worker or a crew."))
+        return data
+
+
+class ArriveForm(ActionForm):
+    """到场: the position comes from the phone (hidden fields filled by the page where allowed)."""
+
+    note = _note()
+    lat = forms.DecimalField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90,
+                             max_digits=12, decimal_places=8)
+    lng = forms.DecimalField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180,
+                             max_digits=12, decimal_places=8)
+    files = MultipleFileField(label=_("Photo (optional)"))
+
+
+class StopFlowForm(ActionForm):
+    note = _note(_("How the flow was stopped"))
+    files = MultipleFileField(label=_("Photo (optional)"))
+
+
 class AlertsReadForm(forms.Form):
     alert = forms.IntegerField(required=False)
+    order = forms.CharField(required=False, max_length=20)

@@ -161,6 +161,8 @@ class WorkOrder(models.Model):
     dispatch_due = models.DateTimeField(_("dispatch by"), null=True, blank=True)
     accept_due = models.DateTimeField(_("sign for by"), null=True, blank=True)
     onsite_due = models.DateTimeField(_("on site by"), null=True, blank=True)
+    # 止水: the flow stopped (e.g. the outdoor valve closed), a milestone of its own before the repair.
+    flow_stopped_due = models.DateTimeField(_("flow stopped by"), null=True, blank=True)
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     # Urging (督办): 0 none, 1 reminder (due soon), 2 urge notice (overdue), 3 escalated to the unit head.
     urge_level = models.PositiveSmallIntegerField(_("urge level"), default=0)
@@ -194,6 +196,19 @@ class WorkOrder(models.Model):
     pause_note = models.CharField(_("pause note"), max_length=200, blank=True, db_default="")
     paused_at = models.DateTimeField(_("paused since"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("paused time (s)"), default=0, db_default=0)
+    # Who in the unit works the order: a field worker, or a crew (班组); set by the unit's dispatcher.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="assigned_orders")
+    crew = models.ForeignKey("org.Crew", verbose_name=_("crew"), null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="orders")
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    # The assignee left the unit (deactivated or moved): the dispatcher must assign someone else.
+    needs_reassign = models.BooleanField(_("to be reassigned"), default=False)
+    # 到场: arrival on site, with the phone's position when the worker allowed it.
+    onsite_at = models.DateTimeField(_("arrived on site"), null=True, blank=True)
+    arrival_lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    arrival_lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    flow_stopped_at = models.DateTimeField(_("flow stopped"), null=True, blank=True)
 
     result = models.TextField(_("result"), blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
@@ -223,6 +238,9 @@ class WorkOrder(models.Model):
             models.Index(fields=["created_at"], name="wo_pending_requests",
                          condition=Q(redispatch_requested_at__isnull=False) | Q(pause_requested_at__isnull=False)
                          | Q(extension_until__isnull=False)),
+            # "My orders": a worker's assigned orders, and a crew's.
+            models.Index(fields=["assignee", "status"], name="wo_assignee_status", condition=Q(assignee__isnull=False)),
+            models.Index(fields=["crew", "status"], name="wo_crew_status", condition=Q(crew__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], condition=~Q(external_id=""),
@@ -284,6 +302,10 @@ class EventKind(models.TextChoices):
     PAUSED = "paused", _("Clock paused")
     PAUSE_DENIED = "pause_denied", _("Pause refused")
     RESUMED = "resumed", _("Clock restarted")
+    ASSIGNED = "assigned", _("Assigned")
+    ASSIGNEE_LEFT = "assignee_left", _("Assignee left the unit")
+    ARRIVED = "arrived", _("Arrived on site")
+    FLOW_STOPPED = "flow_stopped", _("Flow stopped")
 
 
 class WorkOrderEvent(models.Model):
@@ -381,6 +403,9 @@ class SlaRule(models.Model):
     dispatch_limit = models.CharField(_("dispatch within"), max_length=10, blank=True)
     accept_limit = models.CharField(_("sign for within"), max_length=10, blank=True)
     onsite_limit = models.CharField(_("on site within"), max_length=10, blank=True)
+    onsite_limit_suburban = models.CharField(_("on site within (suburban)"), max_length=10, blank=True,
+                                             help_text=_("Blank: the same as in town."))
+    stop_limit = models.CharField(_("flow stopped within"), max_length=10, blank=True)
     resolve_limit = models.CharField(_("resolve within"), max_length=10, blank=True)
 
     class Meta:
@@ -401,7 +426,8 @@ class SlaRule(models.Model):
         from hotline.workorders.limits import parse_limit
 
         errors = {}
-        for name in ("dispatch_limit", "accept_limit", "onsite_limit", "resolve_limit"):
+        for name in ("dispatch_limit", "accept_limit", "onsite_limit", "onsite_limit_suburban", "stop_limit",
+                     "resolve_limit"):
             try:
                 parse_limit(getattr(self, name))
             except ValueError as exc:
@@ -460,17 +486,43 @@ class AlertLevel(models.IntegerChoices):
     NEW_ORDER = 5, _("New order")
     REOPENED = 6, _("Reopened: the customer is not satisfied")
     REDISPATCHED = 7, _("Re-dispatched to another unit")
+    ASSIGNED = 8, _("Assigned to you")
+    REASSIGN = 9, _("To be reassigned")
+
+
+# What an alert says, by code: rendered in the reader's language from the values stored with it.
+ALERT_TEXTS = {
+    "new_order": _("New order %(number)s: %(title)s"),
+    "reminder": _("Reminder: %(step)s of order %(number)s is due at %(due)s."),
+    "urge": _("Urge notice (督办): %(step)s of order %(number)s is overdue since %(due)s."),
+    "escalation": _("Escalated: %(step)s of order %(number)s has been overdue since %(due)s."),
+    "reminder_nodue": _("Reminder: order %(number)s is due soon."),
+    "urge_nodue": _("Urge notice (督办): order %(number)s is overdue."),
+    "escalation_nodue": _("Escalated: order %(number)s is overdue."),
+    "manual": _("Order %(number)s urged by the hotline: %(note)s"),
+    "reopened": _("Order %(number)s reopened: the customer is not satisfied."),
+    "assigned": _("Order %(number)s assigned to %(assignee)s."),
+    "reassign": _("%(worker)s has left the unit: assign order %(number)s to someone else."),
+    "redispatched": _("Order %(number)s was re-dispatched to %(unit)s: %(reason)s"),
+    "redispatched_text": _("Order %(number)s was re-dispatched: %(note)s"),
+}
+STEP_LABELS = {
+    "accept": _("signing for"), "onsite": _("arrival on site"), "stop": _("stopping the flow"),
+    "resolve": _("resolution"),
+}
 
 
 class Alert(models.Model):
-    """An in-app notice to a unit (and, for escalations, its head) about an order."""
+    """An in-app notice to a unit (and, for escalations, its head) about an order. It stores a code and
+    values (``ALERT_TEXTS``), and reads in the language of whoever reads it."""
 
     unit = models.ForeignKey("org.Unit", on_delete=models.CASCADE, related_name="alerts")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                              related_name="alerts")
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="alerts")
     level = models.PositiveSmallIntegerField(_("level"), choices=AlertLevel.choices)
-    message = models.CharField(_("message"), max_length=200)
+    code = models.CharField(_("message"), max_length=32, default="")
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
@@ -479,3 +531,30 @@ class Alert(models.Model):
         verbose_name_plural = _("alerts")
         indexes = [models.Index(fields=["unit", "read_at", "created_at"], name="alert_unit_unread")]
         ordering = ["-created_at"]
+
+    @property
+    def message(self) -> str:
+        return render_alert(self.code, self.params)
+
+
+def render_alert(code: str, params: dict) -> str:
+    """The text of an alert in the active language; a due time in ISO 8601 is shown in local time."""
+    from contextlib import suppress
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    values = dict(params or {})
+    if values.get("due"):
+        with suppress(TypeError, ValueError):
+            values["due"] = timezone.localtime(datetime.fromisoformat(values["due"])).strftime("%Y-%m-%d %H:%M")
+    elif code in ("reminder", "urge", "escalation"):
+        code = f"{code}_nodue"
+    values["step"] = str(STEP_LABELS.get(values.get("step") or "", STEP_LABELS["resolve"]))
+    template = ALERT_TEXTS.get(code)
+    if template is None:
+        return values.get("note") or values.get("number") or ""
+    try:
+        return str(template) % {k: ("" if v is None else v) for k, v in values.items()}
+    except (KeyError, TypeError, ValueError):
+        return values.get("number") or ""

@@ -16,7 +16,7 @@ from hotline.customers.models import Account, Community
 from hotline.customers.text import normalize_phone
 from hotline.org.models import User
 from hotline.org.roles import Perm, has_perm
-from hotline.workorders.models import OPEN_STATUSES, Status, Urgency, WorkOrder, WorkOrderEvent
+from hotline.workorders.models import OPEN_STATUSES, Alert, Status, Urgency, WorkOrder, WorkOrderEvent
 from hotline.workorders.scope import actor_unit_ids
 
 ORDER_NUMBER = re.compile(r"^gd\d{0,13}$", re.I)
@@ -128,7 +128,7 @@ def _text_query(text: str) -> Q:
 def order_list(*, actor: User, flt: OrderFilter, limit: int = 50, offset: int = 0) -> tuple[list[WorkOrder], bool]:
     """One page of orders, newest first; and whether there is a next page (no COUNT over millions)."""
     queryset = flt.apply(orders_visible_to(actor)).select_related("subject", "unit", "request_type", "community",
-                                                                  "account")
+                                                                  "account", "assignee", "crew")
     rows = list(queryset.order_by("-created_at", "-id")[offset:offset + limit + 1])
     return rows[:limit], len(rows) > limit
 
@@ -153,7 +153,7 @@ def order_detail(*, actor: User, number: str) -> WorkOrder:
     order = (
         orders_visible_to(actor)
         .select_related("subject__group", "request_type", "unit", "account__premise", "community", "parent",
-                        "created_by", "calibration")
+                        "created_by", "calibration", "assignee", "crew")
         .prefetch_related(
             Prefetch("events", queryset=WorkOrderEvent.objects.select_related("actor__unit", "unit")
                      .prefetch_related("attachments").order_by("at", "id")),
@@ -167,15 +167,25 @@ def order_detail(*, actor: User, number: str) -> WorkOrder:
     return order
 
 
-def unit_queue(*, actor: User, limit: int = 100) -> list[WorkOrder]:
-    """The orders a unit has to work: new dispatches first, then by deadline."""
+def _queue_rows(actor: User, *, mine: bool) -> QuerySet[WorkOrder]:
+    queryset = orders_visible_to(actor).filter(unit_id__in=actor_unit_ids(actor), status__in=QUEUE_STATUSES)
+    if mine:
+        crews = list(actor.crews.filter(is_active=True).values_list("pk", flat=True))
+        queryset = queryset.filter(Q(assignee=actor) | Q(crew_id__in=crews) if crews else Q(assignee=actor))
+    return queryset
+
+
+QUEUE_STATUSES = (Status.DISPATCHED, Status.REOPENED, Status.ACCEPTED, Status.IN_PROGRESS)
+
+
+def unit_queue(*, actor: User, limit: int = 100, mine: bool = False) -> list[WorkOrder]:
+    """The orders a unit has to work (``mine``: those assigned to the actor or the actor's crews): new
+    dispatches first, then by deadline."""
     if not actor.unit_id:
         return []
-    queryset = orders_visible_to(actor).filter(
-        unit_id__in=actor_unit_ids(actor),
-        status__in=(Status.DISPATCHED, Status.REOPENED, Status.ACCEPTED, Status.IN_PROGRESS),
-    )
-    rows = list(queryset.select_related("subject", "community").order_by("resolve_due", "created_at")[:limit])
+    rows = list(_queue_rows(actor, mine=mine).select_related("subject", "community", "assignee", "crew", "unit",
+                                                             "request_type", "account")
+                .order_by("resolve_due", "created_at")[:limit])
     waiting = (Status.DISPATCHED, Status.REOPENED)
     rows.sort(key=lambda o: (o.status not in waiting, o.urgency != Urgency.EMERGENCY,
                              o.resolve_due or o.accept_due or o.created_at))
@@ -255,6 +265,22 @@ def callbacks_count(*, actor: User, flt: CallbackFilter | None = None) -> int:
                                            timezone.now()).count()
 
 
+def queue_stamp(*, actor: User, mine: bool = False) -> str:
+    """A cheap fingerprint of what the queue page shows: the orders (how many, the last change) and the
+    unread alerts. The page asks for it every few seconds and reloads its lists only when it changes."""
+    from django.db.models import Count, Max
+
+    from hotline.workorders.models import Alert
+
+    if not actor.unit_id:
+        return "-"
+    orders = _queue_rows(actor, mine=mine).order_by().aggregate(n=Count("id"), last=Max("updated_at"))
+    alerts = Alert.objects.filter(unit_id__in=actor_unit_ids(actor), read_at__isnull=True).filter(
+        Q(user__isnull=True) | Q(user=actor)).order_by().aggregate(n=Count("id"), last=Max("id"))
+    last = orders["last"].timestamp() if orders["last"] else 0
+    return f"{orders['n']}-{last:.6f}-{alerts['n']}-{alerts['last'] or 0}"
+
+
 def unit_alerts(*, actor: User, limit: int = 20) -> list:
     """Unread in-app alerts of the actor's unit (and the units under it), newest first; alerts addressed
     to one person (escalations to the unit head) only to that person."""
@@ -267,3 +293,33 @@ def unit_alerts(*, actor: User, limit: int = 20) -> list:
         .filter(Q(user__isnull=True) | Q(user=actor))
         .select_related("order").order_by("-created_at")[:limit]
     )
+
+
+@dataclass
+class AlertGroup:
+    """The alerts about one order: the newest first."""
+
+    order: WorkOrder
+    alerts: list
+
+    @property
+    def latest(self) -> Alert:
+        return self.alerts[0]
+
+
+def alert_groups(*, actor: User, unread: bool = True, limit: int = 60, since_hours: int = 24) -> list[AlertGroup]:
+    """The actor's unit alerts grouped per order, the order with the newest alert first: unread ones, or
+    (``unread=False``) those read in the last ``since_hours`` hours."""
+    from hotline.workorders.models import Alert
+
+    if not actor.unit_id or not (has_perm(actor, Perm.ORDER_VIEW_UNIT) or has_perm(actor, Perm.ORDER_VIEW_ALL)):
+        return []
+    alerts = Alert.objects.filter(unit_id__in=actor_unit_ids(actor)).filter(Q(user__isnull=True) | Q(user=actor))
+    if unread:
+        alerts = alerts.filter(read_at__isnull=True)
+    else:
+        alerts = alerts.filter(read_at__gte=timezone.now() - timedelta(hours=since_hours))
+    groups: dict[int, AlertGroup] = {}
+    for alert in alerts.select_related("order").order_by("-created_at", "-id")[:limit]:
+        groups.setdefault(alert.order_id, AlertGroup(order=alert.order, alerts=[])).alerts.append(alert)
+    return list(groups.values())

@@ -3,25 +3,28 @@ order, checks the actor's permission and unit and the order's state, applies the
 version and writes a timeline event; refused with a DomainError (and nothing changed) otherwise."""
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationError
 from hotline.customers.models import Account, Community
 from hotline.customers.text import normalize_phone
-from hotline.org.models import Unit, User
+from hotline.org.models import Crew, Unit, User
 from hotline.org.roles import Perm, has_perm, require_perm
 from hotline.workorders import events, sla, uploads
 from hotline.workorders.models import (
     REACHED,
+    WITH_UNIT,
     Alert,
     AlertLevel,
     Attachment,
@@ -39,6 +42,7 @@ from hotline.workorders.models import (
     Urgency,
     WorkOrder,
     WorkOrderEvent,
+    render_alert,
 )
 from hotline.workorders.numbers import next_order_number
 from hotline.workorders.scope import acts_for_unit
@@ -70,6 +74,9 @@ RULES: dict[str, Rule] = {
     "cancel": Rule(Perm.ORDER_CLOSE, (S.NEW, S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.RETURNED, S.REOPENED),
                    S.CANCELLED),
     "urge": Rule(Perm.ORDER_URGE, (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED), None),
+    "assign": Rule(Perm.ORDER_ASSIGN, (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.REOPENED), None, unit_scoped=True),
+    "arrive": Rule(Perm.ORDER_WORK, (S.ACCEPTED, S.IN_PROGRESS), S.IN_PROGRESS, unit_scoped=True),
+    "stop_flow": Rule(Perm.ORDER_WORK, (S.ACCEPTED, S.IN_PROGRESS), S.IN_PROGRESS, unit_scoped=True),
     "note": Rule(Perm.ORDER_NOTE, tuple(S), None),
     # 改派: the unit asks for it (with a reason); the hotline takes an order not signed for yet (or whose unit
     # asked) from its unit and sends it to another.
@@ -97,6 +104,8 @@ def allowed_actions(actor: User, order: WorkOrder) -> list[str]:
         if name == "decide_extension" and not order.extension_until:
             continue
         if name == "note" and not _may_see(actor, order):
+            continue
+        if (name == "arrive" and order.onsite_at) or (name == "stop_flow" and (order.flow_stopped_at or not order.flow_stopped_due)):
             continue
         if name in ("cancel", "close") and order.source == Source.GOV_12345:
             continue  # a 12345 case is returned to the platform instead, and closed when the reply is sent
@@ -146,6 +155,7 @@ def _transition(name: str, *, actor: User, order: WorkOrder, version: int | None
                 % {"number": locked.number, "status": locked.get_status_display(), "action": _action_label(name)}
             )
         from_status = locked.status
+        step_before = sla.current_step(locked)
         target = to_status or rule.target or from_status
         pause = {}
         if target not in SIGNED_FOR:
@@ -159,6 +169,9 @@ def _transition(name: str, *, actor: User, order: WorkOrder, version: int | None
             locked.urge_level, locked.is_overdue = 0, False
         data = {**pause, **(apply(locked) if apply else {})}
         locked.status = target
+        if _phase(target) == _phase(from_status) and sla.current_step(locked) != step_before:
+            # A milestone within the work (arrival on site, the flow stopped) met: the next one's cycle.
+            locked.urge_level, locked.is_overdue = 0, False
         locked.sla_next_at = sla.next_urge(locked)
         locked.version += 1
         locked.save()
@@ -190,6 +203,7 @@ def _action_label(name: str) -> str:
         "callback": _("called back"), "close": _("closed"), "cancel": _("cancelled"), "urge": _("urged"),
         "note": _("annotated"), "request_redispatch": _("re-dispatched"), "redispatch": _("re-dispatched"),
         "request_pause": _("paused"), "decide_pause": _("paused"), "resume": _("restarted"),
+        "assign": _("assigned"), "arrive": _("marked as arrived"), "stop_flow": _("marked as flow stopped"),
     }
     return labels[name]
 
@@ -206,16 +220,22 @@ def _required(value: str, field: str, message: str) -> str:
 SMS_LEVELS = {AlertLevel.URGE, AlertLevel.ESCALATION, AlertLevel.MANUAL}
 
 
-def _alert(order: WorkOrder, level: int, message: str, *, user: User | None = None) -> None:
+def _alert(order: WorkOrder, level: int, code: str, params: dict | None = None, *, user: User | None = None,
+           sms_to: User | None = None) -> None:
+    """An in-app alert about ``order`` (a code and its values, shown in the reader's language); the SMS
+    levels also go to the unit's duty mobile (and to ``sms_to``, a person, when given)."""
     if not order.unit_id:
         return
-    alert = Alert(unit_id=order.unit_id, user=user, order=order, level=level, message=message[:200])
+    alert = Alert(unit_id=order.unit_id, user=user, order=order, level=level, code=code,
+                  params={"number": order.number, **(params or {})})
     alert.save(force_insert=True)
     if level in SMS_LEVELS or (level == AlertLevel.NEW_ORDER and order.urgency == Urgency.EMERGENCY):
         _staff_sms(order, alert, user)
+    elif sms_to is not None:
+        _staff_sms(order, alert, sms_to, unit_phone=False)
 
 
-def _staff_sms(order: WorkOrder, alert: Alert, head: User | None = None) -> None:
+def _staff_sms(order: WorkOrder, alert: Alert, head: User | None = None, *, unit_phone: bool = True) -> None:
     from django.conf import settings
 
     from hotline.notify.models import Channel
@@ -224,7 +244,8 @@ def _staff_sms(order: WorkOrder, alert: Alert, head: User | None = None) -> None
     unit = order.unit
     if unit is None:  # _alert sends only for an order with a unit
         return
-    recipients = [(unit.phone.strip(), unit.name)]
+    # The duty phone's mobile; a unit that still has only its landline gets nothing (the admin warns).
+    recipients = [((unit.duty_mobile or unit.phone).strip(), unit.name)] if unit_phone else []
     if head is not None and head.phone:
         recipients.append((head.phone.strip(), head.get_full_name()))
     recipients = [(phone, name) for phone, name in dict(recipients).items() if is_mobile(phone)]
@@ -273,7 +294,8 @@ def order_create(*, actor: User, request_type: RequestType, subject: Subject, ti
         _require_rule_perm(actor, "dispatch")
         _check_unit(unit)
     # One SLA lookup serves the dispatch deadline and, when dispatched at once, the others.
-    due = {**sla.deadlines(subject_id=subject.pk, urgency=urgency, start=now),
+    due = {**sla.deadlines(subject_id=subject.pk, urgency=urgency, start=now,
+                           suburban=is_suburban(community.pk if community is not None else None)),
            **{k: v for k, v in (deadlines or {}).items() if v}}
     number = next_order_number()
     with transaction.atomic():
@@ -318,6 +340,13 @@ def default_title(*, subject: Subject, address: str = "", account: Account | Non
     return f"{subject.name} · {where}"[:100] if where else subject.name
 
 
+def is_suburban(community_id: int | None) -> bool:
+    """Whether the premise's district is suburban (the longer on-site deadline)."""
+    if not community_id:
+        return False
+    return Community.objects.filter(pk=community_id, district__is_suburban=True).exists()
+
+
 def _check_unit(unit: Unit | None) -> None:
     if unit is None or not unit.is_active:
         raise ValidationError(_("Choose an active unit."), fields={"unit": _("Choose a unit.")})
@@ -326,17 +355,20 @@ def _check_unit(unit: Unit | None) -> None:
 def _apply_dispatch(order: WorkOrder, unit: Unit, now: datetime, due: dict) -> None:
     """Send to ``unit``: the sign-for clock restarts; the resolution deadline is set once (a return
     and re-dispatch does not buy time), and a 12345 case keeps the platform's deadlines."""
+    if order.unit_id != unit.pk:
+        # Another unit: its dispatcher decides who does the work.
+        order.assignee, order.crew, order.assigned_at, order.needs_reassign = None, None, None, False
     order.unit, order.dispatched_at = unit, now
     if order.source != Source.GOV_12345 or not order.accept_due:
         order.accept_due = due["accept_due"]
     order.onsite_due = order.onsite_due or due["onsite_due"]
+    order.flow_stopped_due = order.flow_stopped_due or due["flow_stopped_due"]
     order.resolve_due = order.resolve_due or due["resolve_due"]
     order.urge_level, order.is_overdue = 0, False
 
 
 def _new_order_alert(order: WorkOrder) -> None:
-    _alert(order, AlertLevel.NEW_ORDER, _("New order %(number)s: %(title)s") % {"number": order.number,
-                                                                                 "title": order.title})
+    _alert(order, AlertLevel.NEW_ORDER, "new_order", {"title": order.title})
 
 
 # --- the lifecycle --------------------------------------------------------------------------------
@@ -348,7 +380,8 @@ def order_dispatch(*, actor: User, order: WorkOrder, unit: Unit, note: str = "",
 
     def apply(o: WorkOrder) -> dict:
         now = timezone.now()
-        _apply_dispatch(o, unit, now, sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now))
+        _apply_dispatch(o, unit, now, sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now,
+                                                    suburban=is_suburban(o.community_id)))
         return {"unit": unit.name}
 
     return _transition("dispatch", actor=actor, order=order, version=version, kind=EventKind.DISPATCHED, note=note,
@@ -381,6 +414,7 @@ def order_return(*, actor: User, order: WorkOrder, reason_code: str, note: str =
     def apply(o: WorkOrder) -> dict:
         returned_from = o.unit.name if o.unit else ""
         o.unit, o.accepted_at, o.urge_level, o.is_overdue = None, None, 0, False
+        o.assignee, o.crew, o.assigned_at, o.needs_reassign = None, None, None, False
         return {"reason_code": reason_code, "from_unit": returned_from}
 
     return _transition("return", actor=actor, order=order, version=version, kind=EventKind.RETURNED, note=note,
@@ -489,16 +523,17 @@ def order_callback(*, actor: User, order: WorkOrder, satisfaction: str, note: st
         o.callback_next_at = None
         if unsatisfied:
             # Back to the unit as new work: its clocks start again from the callback.
-            due = sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now)
+            due = sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now,
+                                suburban=is_suburban(o.community_id))
             o.resolved_at, o.accepted_at, o.dispatched_at = None, None, now
             o.accept_due, o.onsite_due, o.resolve_due = due["accept_due"], due["onsite_due"], due["resolve_due"]
+            o.flow_stopped_due, o.onsite_at, o.flow_stopped_at = due["flow_stopped_due"], None, None
             o.callback_due, o.callback_overdue = None, False
         return {"satisfaction": satisfaction, **({"tries": o.callback_tries} if o.callback_tries else {})}
 
     def after(o: WorkOrder, event: WorkOrderEvent) -> None:
         if unsatisfied:
-            _alert(o, AlertLevel.REOPENED, _("Order %(number)s reopened: the customer is not satisfied.")
-                   % {"number": o.number})
+            _alert(o, AlertLevel.REOPENED, "reopened")
 
     return _transition("callback", actor=actor, order=order, version=version,
                        kind=EventKind.REOPENED if unsatisfied else EventKind.CALLBACK, note=note, apply=apply,
@@ -590,7 +625,7 @@ def order_urge(*, actor: User, order: WorkOrder, note: str, version: int | None 
     note = _required(note, "note", _("Write the urge message."))
     return _transition("urge", actor=actor, order=order, version=version, kind=EventKind.URGED, note=note,
                        apply=lambda o: {"level": AlertLevel.MANUAL},
-                       after=lambda o, event: _alert(o, AlertLevel.MANUAL, note))
+                       after=lambda o, event: _alert(o, AlertLevel.MANUAL, "manual", {"note": note[:500]}))
 
 
 def order_note(*, actor: User, order: WorkOrder, note: str, version: int | None = None) -> WorkOrder:
@@ -639,7 +674,8 @@ def order_redispatch(*, actor: User, order: WorkOrder, unit: Unit, reason: str, 
         data = {"unit": unit.name, "from_unit": first.name if first else "", "from_unit_id": o.unit_id,
                 "requested": bool(o.redispatch_requested_at),
                 "signed_on_time": bool(o.accepted_at and o.accept_due and o.accepted_at <= o.accept_due)}
-        _apply_dispatch(o, unit, now, sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now))
+        _apply_dispatch(o, unit, now, sla.deadlines(subject_id=o.subject_id, urgency=o.urgency, start=now,
+                                                    suburban=is_suburban(o.community_id)))
         o.accepted_at = None
         o.redispatch_requested_at, o.redispatch_reason = None, ""
         o.extension_until, o.extension_reason = None, ""
@@ -650,9 +686,8 @@ def order_redispatch(*, actor: User, order: WorkOrder, unit: Unit, reason: str, 
         if first_id is not None:
             # The first unit's open alerts of the order are done with; it is told where the order went.
             Alert.objects.filter(order=o, unit_id=first_id, read_at__isnull=True).update(read_at=event.at)
-            Alert.objects.create(unit_id=first_id, order=o, level=AlertLevel.REDISPATCHED,
-                                 message=(_("Order %(number)s was re-dispatched to %(unit)s: %(reason)s")
-                                          % {"number": o.number, "unit": unit.name, "reason": reason})[:200])
+            Alert.objects.create(unit_id=first_id, order=o, level=AlertLevel.REDISPATCHED, code="redispatched",
+                                 params={"number": o.number, "unit": unit.name, "reason": reason[:200]})
         _new_order_alert(o)
 
     return _transition("redispatch", actor=actor, order=order, version=version, kind=EventKind.REDISPATCHED,
@@ -670,6 +705,8 @@ def _end_pause(o: WorkOrder, now: datetime) -> dict:
         o.resolve_due += paused
     if o.onsite_due and o.onsite_due > o.paused_at:
         o.onsite_due += paused
+    if o.flow_stopped_due and o.flow_stopped_due > o.paused_at:
+        o.flow_stopped_due += paused
     seconds = int(paused.total_seconds())
     o.paused_seconds += seconds
     o.paused_at, o.pause_reason, o.pause_note = None, "", ""
@@ -741,6 +778,139 @@ def order_resume(*, actor: User, order: WorkOrder, note: str = "", version: int 
                        apply=apply)
 
 
+def assignable_people(unit_id: int | None) -> QuerySet[User]:
+    """The active field workers and dispatchers of the order's unit (and the units under it)."""
+    from hotline.org.roles import Role
+    from hotline.workorders.scope import unit_subtree_ids
+
+    if not unit_id:
+        return User.objects.none()
+    return User.objects.filter(unit_id__in=unit_subtree_ids(unit_id), is_active=True,
+                               role__in=(Role.FIELD_WORKER, Role.DISPATCHER)).order_by("role", "full_name", "username")
+
+
+def assignable_crews(unit_id: int | None) -> QuerySet[Crew]:
+    from hotline.workorders.scope import unit_subtree_ids
+
+    if not unit_id:
+        return Crew.objects.none()
+    return Crew.objects.filter(unit_id__in=unit_subtree_ids(unit_id), is_active=True).order_by("name")
+
+
+def order_assign(*, actor: User, order: WorkOrder, assignee: User | None = None, crew: Crew | None = None,
+                 note: str = "",
+                 version: int | None = None) -> WorkOrder:
+    """派工: the unit's dispatcher assigns the order to one of its field workers, or to a crew (or
+    both: a crew and the one who leads it), or reassigns it."""
+    _require_rule_perm(actor, "assign")
+    if assignee is None and crew is None:
+        raise ValidationError(_("Choose a field worker or a crew."), fields={"assignee": _("Choose someone.")})
+
+    def apply(o: WorkOrder) -> dict:
+        unit_name = o.unit.name if o.unit else ""
+        if assignee is not None and not assignable_people(o.unit_id).filter(pk=assignee.pk).exists():
+            raise ValidationError(_("%(name)s is not an active member of %(unit)s.")
+                                  % {"name": assignee.get_full_name(), "unit": unit_name},
+                                  fields={"assignee": _("Choose someone of the unit.")})
+        if crew is not None and not assignable_crews(o.unit_id).filter(pk=crew.pk).exists():
+            raise ValidationError(_("%(name)s is not an active crew of %(unit)s.")
+                                  % {"name": crew.name, "unit": unit_name}, fields={"crew": _("Choose a crew.")})
+        if (assignee.pk if assignee else None) == o.assignee_id and (crew.pk if crew else None) == o.crew_id \
+                and not o.needs_reassign:
+            raise InvalidStateError(_("The order is already assigned so."))
+        previous = ", ".join(x for x in (o.assignee.get_full_name() if o.assignee else "",
+                                         o.crew.name if o.crew else "") if x)
+        o.assignee, o.crew, o.assigned_at, o.needs_reassign = assignee, crew, timezone.now(), False
+        return {"assignee": assignee.get_full_name() if assignee else None, "assignee_id": assignee.pk if assignee else None,
+                "crew": crew.name if crew else None, "crew_id": crew.pk if crew else None,
+                "previous": previous or None}
+
+    def after(o: WorkOrder, event: WorkOrderEvent) -> None:
+        name = ", ".join(x for x in (assignee.get_full_name() if assignee else "", crew.name if crew else "") if x)
+        # An emergency also reaches the worker's own mobile.
+        sms_to = assignee if assignee is not None and o.urgency == Urgency.EMERGENCY else None
+        _alert(o, AlertLevel.ASSIGNED, "assigned", {"assignee": name}, user=assignee, sms_to=sms_to)
+
+    return _transition("assign", actor=actor, order=order, version=version, kind=EventKind.ASSIGNED, note=note,
+                       apply=apply, after=after)
+
+
+def _position(lat: object, lng: object) -> tuple[Decimal | None, Decimal | None]:
+    """A phone's position, both or neither, within the ranges of latitude and longitude."""
+    if lat in (None, "") and lng in (None, ""):
+        return None, None
+    la: Decimal | None = None
+    lo: Decimal | None = None
+    with suppress(InvalidOperation, ValueError):
+        la, lo = Decimal(str(lat)), Decimal(str(lng))
+    if la is None or lo is None or not la.is_finite() or not lo.is_finite() or not (-90 <= la <= 90) \
+            or not (-180 <= lo <= 180):
+        raise ValidationError(_("The position is not a valid latitude and longitude."),
+                              fields={"lat": _("Latitude -90 to 90, longitude -180 to 180.")})
+    return la.quantize(Decimal("0.000001")), lo.quantize(Decimal("0.000001"))
+
+
+def order_arrive(*, actor: User, order: WorkOrder, note: str = "", lat: object = None, lng: object = None,
+                 files: Iterable[UploadedFile] = (), version: int | None = None) -> WorkOrder:
+    """到场: the field worker is on site (the time; the phone's position where allowed; a photo)."""
+    _require_rule_perm(actor, "arrive")
+    lat, lng = _position(lat, lng)
+    checked = _check_files(files)
+
+    def apply(o: WorkOrder) -> dict:
+        if o.onsite_at:
+            raise InvalidStateError(_("The arrival on site is already recorded."))
+        now = timezone.now()
+        o.onsite_at, o.arrival_lat, o.arrival_lng = now, lat, lng
+        data: dict[str, object] = {"late": bool(o.onsite_due and now > o.onsite_due)}
+        if lat is not None:
+            data.update(lat=str(lat), lng=str(lng))
+        return data
+
+    return _transition("arrive", actor=actor, order=order, version=version, kind=EventKind.ARRIVED, note=note,
+                       apply=apply, after=lambda o, event: _attach(o, event, checked, actor))
+
+
+def order_stop_flow(*, actor: User, order: WorkOrder, note: str = "", files: Iterable[UploadedFile] = (),
+                    version: int | None = None) -> WorkOrder:
+    """止水: the water no longer flows (e.g. the outdoor valve closed); the repair itself follows."""
+    _require_rule_perm(actor, "stop_flow")
+    checked = _check_files(files)
+
+    def apply(o: WorkOrder) -> dict:
+        if o.flow_stopped_at:
+            raise InvalidStateError(_("The flow is already recorded as stopped."))
+        now = timezone.now()
+        o.flow_stopped_at = now
+        return {"late": bool(o.flow_stopped_due and now > o.flow_stopped_due)}
+
+    return _transition("stop_flow", actor=actor, order=order, version=version, kind=EventKind.FLOW_STOPPED,
+                       note=note, apply=apply, after=lambda o, event: _attach(o, event, checked, actor))
+
+
+def assignee_left(user: User) -> int:
+    """``user`` left their unit (deactivated or moved): their open orders are flagged for reassignment,
+    with a timeline event and an alert to the unit. Returns how many."""
+    from hotline.workorders.scope import unit_subtree_ids
+
+    flagged = 0
+    for pk in WorkOrder.objects.filter(assignee=user, status__in=WITH_UNIT).values_list("pk", flat=True):
+        with transaction.atomic():
+            order = WorkOrder.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
+            if order.status not in WITH_UNIT or order.assignee_id != user.pk or order.needs_reassign:
+                continue
+            if user.is_active and user.unit_id in unit_subtree_ids(order.unit_id):
+                continue
+            # Bookkeeping, as the SLA sweep does: the version is left alone (no one's edit is refused).
+            WorkOrder.objects.filter(pk=pk).update(needs_reassign=True)
+            WorkOrderEvent.objects.create(order=order, at=timezone.now(), actor=None, kind=EventKind.ASSIGNEE_LEFT,
+                                          from_status=order.status, to_status=order.status, unit_id=order.unit_id,
+                                          data={"assignee": user.get_full_name()})
+            _alert(order, AlertLevel.REASSIGN, "reassign", {"worker": user.get_full_name()})
+            flagged += 1
+    return flagged
+
+
 def order_viewed(*, actor: User, order: WorkOrder, via: str) -> None:
     """Record that ``actor`` opened an order with the customer's contact data (SPEC.md §6)."""
     from hotline.core.audit import audit
@@ -794,11 +964,7 @@ def _attach(order: WorkOrder, event: WorkOrderEvent, files: list[CheckedFile], a
 
 # --- SLA sweep (periodic) -------------------------------------------------------------------------
 
-URGE_MESSAGES = {
-    1: gettext_lazy("Reminder: order %(number)s is due at %(due)s."),
-    2: gettext_lazy("Urge notice (督办): order %(number)s is overdue since %(due)s."),
-    3: gettext_lazy("Escalated: order %(number)s has been overdue since %(due)s."),
-}
+URGE_CODES = {1: "reminder", 2: "urge", 3: "escalation"}
 
 
 def sla_sweep(*, now: datetime | None = None) -> int:
@@ -816,16 +982,19 @@ def sla_sweep(*, now: datetime | None = None) -> int:
                 continue
             level = max((lv for lv, at in sla.urge_schedule(order, calendar) if at <= now), default=order.urge_level)
             _start, due = sla.current_due(order)
+            step = sla.current_step(order)
             if level > order.urge_level and due is not None:
                 order.urge_level = level
                 order.is_overdue = level >= 2
-                message = URGE_MESSAGES[level] % {"number": order.number,
-                                                 "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}
+                params = {"number": order.number, "due": due.isoformat(), "step": step}
+                with translation.override(settings.LANGUAGE_CODE):  # the timeline's note, as before
+                    message = render_alert(URGE_CODES[level], params)
                 WorkOrderEvent.objects.create(order=order, at=now, actor=None, kind=EventKind.URGED,
                                               from_status=order.status, to_status=order.status,
-                                              unit_id=order.unit_id, note=message, data={"level": level})
+                                              unit_id=order.unit_id, note=message,
+                                              data={"level": level, "step": step})
                 head = order.unit.head if order.unit and level == 3 else None
-                _alert(order, AlertLevel(level), message, user=head)
+                _alert(order, AlertLevel(level), URGE_CODES[level], params, user=head)
                 urged += 1
             order.sla_next_at = sla.next_urge(order, calendar)
             # Bookkeeping only: the version is left alone, so that a unit's edit in flight is not

@@ -103,27 +103,49 @@ def rule_for(subject_id: int | None, urgency: str) -> "SlaRule | None":
 
 
 def deadlines(*, subject_id: int | None, urgency: str, start: datetime | None = None,
-              calendar: WorkCalendar | None = None) -> dict[str, datetime | None]:
-    """Deadlines for an order of this subject and urgency whose clock starts at ``start``."""
+              calendar: WorkCalendar | None = None, suburban: bool = False) -> dict[str, datetime | None]:
+    """Deadlines for an order of this subject and urgency whose clock starts at ``start``; a premise in a
+    suburban district gets the rule's suburban on-site limit when it has one."""
     start = start or timezone.now()
     rule = rule_for(subject_id, urgency)
     calendar = calendar or WorkCalendar()
     result = {}
-    for name in ("dispatch", "accept", "onsite", "resolve"):
-        limit = parse_limit(getattr(rule, f"{name}_limit", "")) if rule else None
-        result[f"{name}_due"] = calendar.add(start, limit) if limit else None
+    for name in ("dispatch", "accept", "onsite", "stop", "resolve"):
+        text = getattr(rule, f"{name}_limit", "") if rule else ""
+        if name == "onsite" and suburban and rule and rule.onsite_limit_suburban:
+            text = rule.onsite_limit_suburban
+        limit = parse_limit(text)
+        result[DUE_FIELDS.get(name, f"{name}_due")] = calendar.add(start, limit) if limit else None
     return result
 
 
-def current_due(order: "WorkOrder") -> tuple[datetime | None, datetime | None]:
-    """(clock start, deadline) of the step the order is waiting for: sign-for, then resolution."""
+# The steps of an order with its unit, in order: each has its deadline and its urge cycle.
+STEPS = ("accept", "onsite", "stop", "resolve")
+DUE_FIELDS = {"stop": "flow_stopped_due"}  # the others are "<step>_due"
+
+
+def current_step(order: "WorkOrder") -> str | None:
+    """The step the order is waiting for: sign-for; then arrival on site and the flow stopped (when the
+    order has those deadlines and they are not done yet), then the resolution."""
     from hotline.workorders.models import Status
 
     if order.status in (Status.DISPATCHED, Status.REOPENED):
-        return order.dispatched_at, order.accept_due
+        return "accept"
     if order.status in (Status.ACCEPTED, Status.IN_PROGRESS):
-        return order.dispatched_at, order.resolve_due
-    return None, None
+        if order.onsite_due and not order.onsite_at:
+            return "onsite"
+        if order.flow_stopped_due and not order.flow_stopped_at:
+            return "stop"
+        return "resolve"
+    return None
+
+
+def current_due(order: "WorkOrder") -> tuple[datetime | None, datetime | None]:
+    """(clock start, deadline) of the step the order is waiting for (``current_step``)."""
+    step = current_step(order)
+    if step is None:
+        return None, None
+    return order.dispatched_at, getattr(order, DUE_FIELDS.get(step, f"{step}_due"))
 
 
 def urge_schedule(order: "WorkOrder", calendar: WorkCalendar | None = None) -> list[tuple[int, datetime]]:
@@ -198,15 +220,18 @@ def _deadline_kinds() -> list[DeadlineKind]:
 
     from hotline.workorders.models import WITH_UNIT, Status
 
+    SIGNED = (Status.ACCEPTED, Status.IN_PROGRESS)
     return [
         DeadlineKind("dispatch", _("Dispatch by"), _("Dispatch overdue"), "dispatch_due", "dispatched_at",
                      (Status.NEW, Status.RETURNED), pausable=False),
         DeadlineKind("accept", _("Sign for by"), _("Sign-for overdue"), "accept_due", "accepted_at",
                      (Status.DISPATCHED, Status.REOPENED), pausable=False),
-        DeadlineKind("onsite", _("On site by"), _("On-site overdue"), "onsite_due", "onsite_at", WITH_UNIT,
+        # The milestones run once the order is signed for (before, the sign-for is what is urged), as
+        # ``current_step`` has it.
+        DeadlineKind("onsite", _("On site by"), _("On-site overdue"), "onsite_due", "onsite_at", SIGNED,
                      milestone=True),
         DeadlineKind("flow_stopped", _("Flow stopped by"), _("Flow-stop overdue"), "flow_stopped_due",
-                     "flow_stopped_at", WITH_UNIT, milestone=True),
+                     "flow_stopped_at", SIGNED, milestone=True),
         DeadlineKind("resolve", _("Resolve by"), _("Resolution overdue"), "resolve_due", "resolved_at", WITH_UNIT),
     ]
 
@@ -249,7 +274,8 @@ def deadline_rows(order: "WorkOrder", now: datetime | None = None) -> list[dict]
         if due or done:
             # A step running again (an order returned and re-dispatched) shows its clock, not the old tick.
             rows.append({"kind": spec.kind, "label": spec.label, "due": due, "done": None if active else done,
-                         "active": active, "overdue": bool(active and due < now), "spec": spec})
+                         "active": active, "overdue": bool(active and due < now), "spec": spec,
+                         "late": bool(due and done and not active and done > due)})
     return rows
 
 

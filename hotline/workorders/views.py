@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -148,6 +148,9 @@ class Action:
 
 ACTIONS: dict[str, Action] = {
     "accept": Action(f.AcceptForm, "accept", gettext_lazy("Sign for")),
+    "assign": Action(f.AssignForm, "assign", gettext_lazy("Assign")),
+    "arrive": Action(f.ArriveForm, "arrive", gettext_lazy("Arrived on site")),
+    "stop_flow": Action(f.StopFlowForm, "stop_flow", gettext_lazy("Flow stopped")),
     "dispatch": Action(f.DispatchForm, "dispatch", gettext_lazy("Dispatch")),
     "progress": Action(f.ProgressForm, "progress", gettext_lazy("Report progress")),
     "resolve": Action(f.ResolveForm, "resolve", gettext_lazy("Resolve")),
@@ -204,6 +207,8 @@ def order_action(request, number: str, action: str):
 
 
 def _form_kwargs(name: str, order: WorkOrder) -> dict:
+    if name == "assign":
+        return {"unit_id": order.unit_id}
     if name == "resolve":
         return {"calibration": getattr(order, "calibration", None) is not None}
     return {}
@@ -267,6 +272,17 @@ def _timeline_entry(event: WorkOrderEvent) -> TimelineEntry:
     data, detail = event.data or {}, ""
     if event.kind == EventKind.DISPATCHED and data.get("unit"):
         detail = _("to %(unit)s") % {"unit": data["unit"]}
+    elif event.kind == EventKind.ASSIGNED:
+        who = ", ".join(x for x in (data.get("assignee"), data.get("crew")) if x)
+        detail = _("to %(who)s") % {"who": who}
+        if data.get("previous"):
+            detail = _("%(detail)s (was %(previous)s)") % {"detail": detail, "previous": data["previous"]}
+    elif event.kind == EventKind.ASSIGNEE_LEFT and data.get("assignee"):
+        detail = _("%(name)s left the unit: to be reassigned") % {"name": data["assignee"]}
+    elif event.kind in (EventKind.ARRIVED, EventKind.FLOW_STOPPED) and "late" in data:
+        detail = _("late") if data["late"] else _("in time")
+        if data.get("lat"):
+            detail = f"{detail} · {data['lat']}, {data['lng']}"
     elif event.kind == EventKind.RETURNED and data.get("reason_code") in ReturnReason.values:
         detail = str(ReturnReason(data["reason_code"]).label)
         if data.get("from_unit"):
@@ -348,6 +364,25 @@ def _return(actor, order, d):
     return _("Order %(number)s returned to the hotline.") % {"number": order.number}
 
 
+def _assign(actor, order, d):
+    services.order_assign(actor=actor, order=order, assignee=d["assignee"], crew=d["crew"], note=d["note"],
+                          version=d["version"])
+    who = ", ".join(x for x in (d["assignee"].get_full_name() if d["assignee"] else "",
+                                d["crew"].name if d["crew"] else "") if x)
+    return _("Order %(number)s assigned to %(who)s.") % {"number": order.number, "who": who}
+
+
+def _arrive(actor, order, d):
+    services.order_arrive(actor=actor, order=order, note=d["note"], lat=d["lat"], lng=d["lng"], files=d["files"],
+                          version=d["version"])
+    return _("Arrival on site for order %(number)s recorded.") % {"number": order.number}
+
+
+def _stop_flow(actor, order, d):
+    services.order_stop_flow(actor=actor, order=order, note=d["note"], files=d["files"], version=d["version"])
+    return _("Flow stopped for order %(number)s recorded.") % {"number": order.number}
+
+
 def _progress(actor, order, d):
     services.order_progress(actor=actor, order=order, note=d["note"], files=d["files"], version=d["version"])
     return _("Progress of order %(number)s recorded.") % {"number": order.number}
@@ -424,7 +459,8 @@ def _note(actor, order, d):
 
 
 HANDLERS = {
-    "dispatch": _dispatch, "accept": _accept, "return": _return, "progress": _progress,
+    "dispatch": _dispatch, "accept": _accept, "return": _return, "progress": _progress, "assign": _assign,
+    "arrive": _arrive, "stop_flow": _stop_flow,
     "request_extension": _request_extension, "decide_extension": _decide_extension, "resolve": _resolve,
     "callback": _callback, "close": _close, "cancel": _cancel, "duplicate": _duplicate, "urge": _urge,
     "note": _note, "redispatch": _redispatch, "request_redispatch": _request_redispatch,
@@ -439,34 +475,83 @@ class QueueCard:
     order: WorkOrder
     actions: list[str]
     due: datetime | None
+    due_label: str
     phone: str
+    assign_form: object = None
+
+
+STEP_DUE_LABELS = {"accept": gettext_lazy("Sign for by"), "onsite": gettext_lazy("On site by"),
+                   "stop": gettext_lazy("Flow stopped by"), "resolve": gettext_lazy("Resolve by")}
+QUEUE_POLL_MS = 5000
+
+
+def _queue_scope(request) -> str:
+    """``mine`` (the orders assigned to me or my crews) or ``unit``; a field worker starts on ``mine``."""
+    from hotline.org.roles import Role
+
+    scope = request.GET.get("scope", "")
+    if scope not in ("mine", "unit"):
+        scope = "mine" if request.user.role == Role.FIELD_WORKER else "unit"
+    return scope
+
+
+def _queue_context(request, scope: str) -> dict:
+    user = request.user
+    mine = scope == "mine"
+    cards = []
+    for o in selectors.unit_queue(actor=user, mine=mine):
+        actions = services.allowed_actions(user, o)
+        step = sla.current_step(o)
+        cards.append(QueueCard(
+            # A paused clock shows no deadline running (its deadlines move when it restarts).
+            order=o, actions=actions, due=None if o.paused_at else sla.current_due(o)[1],
+            due_label=STEP_DUE_LABELS.get(step, ""),
+            phone=phone_display(user, o.contact_phone) if o.contact_phone else "",
+            assign_form=f.AssignForm(initial={"version": o.version, "assignee": o.assignee_id, "crew": o.crew_id},
+                                     action=f"assign-{o.number}", unit_id=o.unit_id) if "assign" in actions else None,
+        ))
+    return {"cards": cards, "alert_groups": selectors.alert_groups(actor=user),
+            "read_groups": selectors.alert_groups(actor=user, unread=False),
+            "stamp": selectors.queue_stamp(actor=user, mine=mine), "scope": scope, "now": timezone.now(),
+            "can_call": has_perm(user, Perm.CUSTOMER_VIEW_CONTACT), "poll_ms": QUEUE_POLL_MS,
+            "queue_url": f"{reverse('workorders:queue')}?scope={scope}"}
 
 
 def queue(request):
-    """Mobile-first: the orders the user's unit has to work, with big buttons, and its alerts."""
+    """Mobile-first: the orders the user (``mine``) or the user's unit has to work, with big buttons, and
+    the unit's alerts grouped per order below them. The lists update themselves (``queue_live``)."""
     require_perm(request.user, Perm.ORDER_VIEW_UNIT)
-    user = request.user
-    cards = [
-        # A paused clock shows no deadline running (its deadlines move when it restarts).
-        QueueCard(order=o, actions=services.allowed_actions(user, o), due=None if o.paused_at else sla.current_due(o)[1],
-                  phone=phone_display(user, o.contact_phone) if o.contact_phone else "")
-        for o in selectors.unit_queue(actor=user)
-    ]
-    context = {"cards": cards, "alerts": selectors.unit_alerts(actor=user), "now": timezone.now(),
-               "can_call": has_perm(user, Perm.CUSTOMER_VIEW_CONTACT)}
-    return render(request, "workorders/queue.html", context)
+    return render(request, "workorders/queue.html", _queue_context(request, _queue_scope(request)))
+
+
+def queue_live(request):
+    """The live queue's check: 204 while the page's ``stamp`` is current, else the lists to swap in."""
+    require_perm(request.user, Perm.ORDER_VIEW_UNIT)
+    scope = _queue_scope(request)
+    if request.GET.get("stamp") == selectors.queue_stamp(actor=request.user, mine=scope == "mine"):
+        return HttpResponse(status=204)
+    return render(request, "workorders/queue.html#live", _queue_context(request, scope))
 
 
 @require_POST
 def alerts_read(request):
-    """Mark one alert (``alert``) or all of the unit's alerts read."""
+    """Mark one alert (``alert``), the alerts of one order (``order``) or all of the unit's alerts read."""
     form = f.AlertsReadForm(request.POST)
-    alert_id = form.cleaned_data["alert"] if form.is_valid() else None
-    services.alerts_mark_read(actor=request.user, alert_ids=[alert_id] if alert_id else None)
+    data = form.cleaned_data if form.is_valid() else {}
+    ids = None
+    if data.get("alert"):
+        ids = [data["alert"]]
+    elif data.get("order"):
+        ids = [a.pk for g in selectors.alert_groups(actor=request.user, limit=500) if g.order.number == data["order"]
+               for a in g.alerts] or [0]
+    services.alerts_mark_read(actor=request.user, alert_ids=ids)
+    scope = request.POST.get("scope") if request.POST.get("scope") in ("mine", "unit") else None
     if request.htmx:
-        return render(request, "workorders/queue.html#alerts",
-                      {"alerts": selectors.unit_alerts(actor=request.user)})
-    return redirect("workorders:queue")
+        request.GET = request.GET.copy()
+        if scope:
+            request.GET["scope"] = scope
+        return render(request, "workorders/queue.html#live", _queue_context(request, _queue_scope(request)))
+    return redirect(f"{reverse('workorders:queue')}?scope={scope}" if scope else reverse("workorders:queue"))
 
 
 # --- callbacks due ---------------------------------------------------------------------------------

@@ -118,8 +118,9 @@ def _due_orders(repair, t0, rng, *, per_level: int, not_due: int):
         Subject,
         WorkOrder,
         WorkOrderEvent,
+        render_alert,
     )
-    from hotline.workorders.services import URGE_MESSAGES
+    from hotline.workorders.services import URGE_CODES
 
     calendar, unit, head, community = sla.WorkCalendar(), repair["unit"], repair["head"], repair["community"]
     subjects = {"emergency": Subject.objects.get(code="burst_main"), "urgent": Subject.objects.get(code="branch_leak"),
@@ -156,7 +157,8 @@ def _due_orders(repair, t0, rng, *, per_level: int, not_due: int):
         events.append(WorkOrderEvent(order=order, at=order.created_at, actor=repair["operator"],
                                      kind=EventKind.DISPATCHED, from_status=Status.NEW, to_status=Status.DISPATCHED,
                                      unit=unit, data={"unit": unit.name}))
-        alerts.append(Alert(unit=unit, order=order, level=AlertLevel.NEW_ORDER, message=f"New order {order.number}"))
+        alerts.append(Alert(unit=unit, order=order, level=AlertLevel.NEW_ORDER, code="new_order",
+                            params={"number": order.number, "title": order.title}))
         if order.accepted_at:
             events.append(WorkOrderEvent(order=order, at=order.accepted_at, actor=head, kind=EventKind.ACCEPTED,
                                          from_status=Status.DISPATCHED, to_status=Status.ACCEPTED, unit=unit))
@@ -166,11 +168,11 @@ def _due_orders(repair, t0, rng, *, per_level: int, not_due: int):
                                          note="已到现场"))
         _start, due = sla.current_due(order)
         for level, at in schedule[:reached]:
-            message = URGE_MESSAGES[level] % {"number": order.number,
-                                              "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")}
+            params = {"number": order.number, "due": due.isoformat(), "step": sla.current_step(order)}
+            message = render_alert(URGE_CODES[level], params)
             events.append(WorkOrderEvent(order=order, at=at, kind=EventKind.URGED, from_status=order.status,
                                          to_status=order.status, unit=unit, note=message, data={"level": level}))
-            alerts.append(Alert(unit=unit, order=order, level=level, message=message[:200]))
+            alerts.append(Alert(unit=unit, order=order, level=level, code=URGE_CODES[level], params=params))
     WorkOrderEvent.objects.bulk_create(events)
     Alert.objects.bulk_create(alerts)
     return {order.pk: (reached, target) for order, (reached, target, _s) in zip(orders, plan, strict=True)}

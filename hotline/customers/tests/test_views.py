@@ -31,7 +31,9 @@ def test_the_hotline_and_the_office_may_use_search_and_detail(client, account, m
 def test_unit_staff_do_not_browse_the_city_s_accounts(client, account, make_user, role):
     """They see the customer of each of their orders on the order; searching the city is the hotline's."""
     client.force_login(make_user(role, unit="repair"))
-    assert client.get("/").status_code == 200
+    home = client.get("/")
+    # A field worker's phone opens on "my orders"; the dispatcher on the home page.
+    assert (home.status_code, home.get("Location")) == ((302, "/orders/queue/") if role == "field_worker" else (200, None))
     assert client.get("/customers/?q=张伟").status_code == 403
     assert client.get("/customers/3100000001/").status_code == 403
     assert client.get("/api/v1/accounts/search?q=张伟").status_code == 403

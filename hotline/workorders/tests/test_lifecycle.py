@@ -219,7 +219,7 @@ def test_shift_lead_urges_by_hand(new_order, staff, units):
     order = new_order(unit=units["repair"])
     refused(PermissionDeniedError, lambda: svc.order_urge(actor=staff["operator"], order=order, note="快"), order)
     svc.order_urge(actor=staff["lead"], order=order, note="请尽快处理")
-    assert Alert.objects.filter(order=order, level=AlertLevel.MANUAL, message="请尽快处理").exists()
+    assert Alert.objects.filter(order=order, level=AlertLevel.MANUAL, params__note="请尽快处理").exists()
     assert order.events.last().kind == EventKind.URGED
 
 
@@ -267,7 +267,8 @@ def test_allowed_actions_follow_role_unit_and_state(new_order, staff, units, oth
     assert set(svc.allowed_actions(staff["operator"], order)) == {"dispatch", "cancel", "note"}
     assert svc.allowed_actions(staff["manager"], order) == []
     svc.order_dispatch(actor=staff["operator"], order=order, unit=units["repair"])
-    assert set(svc.allowed_actions(staff["dispatcher"], order)) == {"accept", "return", "request_redispatch", "note"}
+    assert set(svc.allowed_actions(staff["dispatcher"], order)) == {"accept", "return", "request_redispatch", "note",
+                                                                    "assign"}
     assert set(svc.allowed_actions(staff["worker"], order)) == {"accept", "note"}
     assert svc.allowed_actions(other_unit["dispatcher"], order) == []
     assert {"urge", "redispatch"} <= set(svc.allowed_actions(staff["lead"], order))

@@ -314,6 +314,10 @@ def test_the_api_names_the_running_deadline(staff, units, new_order):
     assert body["running_due"]["kind"] == "accept" and body["running_due"]["overdue"] is True
     svc.order_accept(actor=staff["worker"], order=fresh(order))
     body = client_for(staff["operator"]).get(f"/api/v1/orders/{order.number}").json()
+    # Signed for: an urgent order must be on site within the hour (issue 15 §3), then resolved.
+    assert body["running_due"]["kind"] == "onsite" and body["running_due"]["overdue"] is False
+    svc.order_arrive(actor=staff["worker"], order=fresh(order))
+    body = client_for(staff["operator"]).get(f"/api/v1/orders/{order.number}").json()
     assert body["running_due"]["kind"] == "resolve" and body["running_due"]["overdue"] is False
 
 

@@ -81,7 +81,7 @@ def test_rule_lookup_prefers_the_most_specific(db):
     assert rule_for(burst.pk, "normal").resolve_limit == "3wd"  # catch-all
     due = deadlines(subject_id=no_water.pk, urgency="urgent", start=at("2026-11-25 10:00"))
     assert due == {"dispatch_due": at("2026-11-25 10:10"), "accept_due": at("2026-11-25 10:30"),
-                   "onsite_due": None, "resolve_due": at("2026-11-25 14:00")}
+                   "onsite_due": None, "flow_stopped_due": None, "resolve_due": at("2026-11-25 14:00")}
 
 
 def test_billing_subjects_use_the_group_rule_in_working_time(db):
@@ -141,12 +141,18 @@ def test_urge_notices_and_escalations_go_out_by_sms_reminders_do_not(dispatched,
     assert order.number in text and "【清源水务】" in text
 
 
-def test_signing_for_starts_the_resolution_clock(dispatched, staff):
+def test_signing_for_starts_the_on_site_clock_then_arrival_the_resolution_clock(dispatched, staff):
+    """An urgent order must be on site within an hour: after sign-for that deadline is the one urged;
+    after the arrival on site, the resolution."""
     order = dispatched
     svc.sla_sweep(now=order.dispatched_at + timedelta(minutes=40))
     order.refresh_from_db()
     assert order.is_overdue
     svc.order_accept(actor=staff["worker"], order=order)
+    assert (order.urge_level, order.is_overdue) == (0, False)
+    assert order.onsite_due == order.dispatched_at + timedelta(hours=1)
+    assert order.sla_next_at == order.onsite_due - (order.onsite_due - order.dispatched_at) * 0.2
+    svc.order_arrive(actor=staff["worker"], order=order)
     assert (order.urge_level, order.is_overdue) == (0, False)
     assert order.sla_next_at == order.resolve_due - (order.resolve_due - order.dispatched_at) * 0.2
 
@@ -154,6 +160,7 @@ def test_signing_for_starts_the_resolution_clock(dispatched, staff):
 def test_escalation_comes_after_five_working_days_overdue(dispatched, staff):
     order = dispatched
     svc.order_accept(actor=staff["worker"], order=order)
+    svc.order_arrive(actor=staff["worker"], order=order)
     order.refresh_from_db()
     escalation = WorkCalendar().add(order.resolve_due, Limit(5, "wd"))
     svc.sla_sweep(now=escalation - timedelta(minutes=1))

@@ -468,7 +468,7 @@ def test_the_shift_lead_urges_and_the_unit_is_alerted(client, people, make_order
     client.force_login(people["lead"])
     client.post(f"/orders/{order.number}/urge/", {"version": order.version, "note": "医院门前，请加快"})
     assert WorkOrderEvent.objects.filter(order=order, kind=EventKind.URGED).exists()
-    assert Alert.objects.filter(order=order, message="医院门前，请加快").exists()
+    assert Alert.objects.filter(order=order, params__note="医院门前，请加快").exists()
 
 
 def test_a_coordination_note_goes_on_top_of_the_timeline(client, people, make_order):
@@ -505,12 +505,14 @@ def test_the_queue_shows_the_units_orders_with_big_buttons_and_alerts(client, pe
     working = accepted(make_order(title="水表漏水"), people)
     elsewhere = make_order(unit=people["east"])
     client.force_login(people["worker"])
-    page = client.get("/orders/queue/").content.decode()
+    page = client.get("/orders/queue/?scope=unit").content.decode()
     assert f'id="card-{waiting.number}"' in page and f'id="card-{working.number}"' in page
     assert f'id="card-{elsewhere.number}"' not in page
     assert f'id="accept-{waiting.number}"' in page and f'id="resolve-btn-{working.number}"' in page
     assert 'capture="environment"' in page and 'href="tel:13805331234"' in page
-    assert 'id="alerts"' in page and f"{waiting.number}" in page.split('id="alerts"')[1].split('id="queue"')[0]
+    # The orders come first; the alerts below them, one group per order, each naming its order.
+    assert page.index('id="queue"') < page.index('id="alerts"')
+    assert f'id="alerts-{waiting.number}"' in page.split('id="alerts"')[1]
 
 
 def test_signing_for_from_the_queue_returns_to_the_queue(client, people, make_order):
