@@ -74,6 +74,7 @@ API: dict[str, str] = {
     'POST /api/v1/outages/preview': '-----A-A---',
     'GET /api/v1/outages/{number}': '-AAAAAAA---',
     'PATCH /api/v1/outages/{number}': '-----A-A---',
+    'POST /api/v1/outages/{number}/preview': '-----A-A---',
     'POST /api/v1/outages/{number}/extend': '-----A-A---',
     'POST /api/v1/outages/{number}/restore': '-----A-A---',
     'POST /api/v1/outages/{number}/cancel': '-----A-A---',

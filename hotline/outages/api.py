@@ -159,6 +159,23 @@ def outage_get(request, number: str):
     return _out(_get(request, number), detail=True)
 
 
+class ChangePreviewIn(Schema):
+    action: str = Field(description="extend | restore | cancel")
+    expected_restore_at: Moment | None = Field(None, description="extend: the new expected restore time")
+    reason: Annotated[str, MaxLen(200)] = Field("", description="extend, cancel: the reason")
+    restored_at: Moment | None = Field(None, description="restore: when the water came back (default now)")
+
+
+@router.post("/outages/{number}/preview", response=PreviewOut,
+             summary="What an extension, a restore or a cancellation would send, and to how many (nothing sent)")
+def outage_change_preview(request, number: str, payload: ChangePreviewIn):
+    outage = _get(request, number)
+    preview = services.outage_change_preview(
+        actor=request.user, outage=outage, action=payload.action, expected_restore_at=payload.expected_restore_at,
+        reason=payload.reason, restored_at=payload.restored_at)
+    return {**preview.__dict__, "problems": [p.__dict__ for p in preview.problems]}
+
+
 class ExtendIn(Schema):
     expected_restore_at: Moment
     reason: str

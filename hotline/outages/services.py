@@ -354,21 +354,53 @@ def _save(outage: Outage, locked: Outage, *, actor: User, kind: str, note: str =
     return event
 
 
+def _extend_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the extension."), fields={"reason": _("This field is required.")})
+    return reason
+
+
+def _check_extend(outage: Outage, expected_restore_at: datetime | None) -> None:
+    if outage.status not in CURRENT_STATUSES:
+        raise _state_error(outage, _("extended"))
+    if not expected_restore_at or expected_restore_at <= outage.expected_restore_at:
+        raise ValidationError(_("The new restore time must be later than %(old)s.")
+                              % {"old": _when(outage.expected_restore_at)},
+                              fields={"expected_restore_at": _("Choose a later time.")})
+
+
+def _check_restore(outage: Outage, restored_at: datetime, now: datetime) -> None:
+    if restored_at > now + timedelta(minutes=5):
+        raise ValidationError(_("The restore time cannot be in the future."), fields={"restored_at": _("Check the time.")})
+    if outage.status != OutageStatus.ACTIVE and not (
+            outage.status == OutageStatus.SCHEDULED and outage.starts_at <= now):
+        raise _state_error(outage, _("marked restored"))
+    if restored_at < outage.starts_at:
+        raise ValidationError(_("The water cannot be back before the outage started."),
+                              fields={"restored_at": _("Check the time.")})
+
+
+def _cancel_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for cancelling."), fields={"reason": _("This field is required.")})
+    return reason
+
+
+def _check_cancel(outage: Outage) -> None:
+    if outage.status != OutageStatus.SCHEDULED:
+        raise _state_error(outage, pgettext("outage action", "cancelled"))
+
+
 def outage_extend(*, actor: User, outage: Outage, expected_restore_at: datetime, reason: str,
                   version: int | None = None) -> Outage:
     """延期: a new expected restore time, announced once to everyone affected (S10)."""
     require_perm(actor, Perm.OUTAGE_MANAGE)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give the reason for the extension."), fields={"reason": _("This field is required.")})
+    reason = _extend_reason(reason)
     with transaction.atomic():
         locked = _locked(outage, version, actor=actor)
-        if locked.status not in CURRENT_STATUSES:
-            raise _state_error(locked, _("extended"))
-        if not expected_restore_at or expected_restore_at <= locked.expected_restore_at:
-            raise ValidationError(_("The new restore time must be later than %(old)s.")
-                                  % {"old": _when(locked.expected_restore_at)},
-                                  fields={"expected_restore_at": _("Choose a later time.")})
+        _check_extend(locked, expected_restore_at)
         old = locked.expected_restore_at
         locked.expected_restore_at = expected_restore_at
         locked.extended_from, locked.extension_reason = old, reason[:200]
@@ -389,12 +421,7 @@ def outage_restore(*, actor: User, outage: Outage, restored_at: datetime | None 
         raise ValidationError(_("The restore time cannot be in the future."), fields={"restored_at": _("Check the time.")})
     with transaction.atomic():
         locked = _locked(outage, version, actor=actor)
-        if locked.status != OutageStatus.ACTIVE and not (
-                locked.status == OutageStatus.SCHEDULED and locked.starts_at <= now):
-            raise _state_error(locked, _("marked restored"))
-        if restored_at < locked.starts_at:
-            raise ValidationError(_("The water cannot be back before the outage started."),
-                                  fields={"restored_at": _("Check the time.")})
+        _check_restore(locked, restored_at, now)
         locked.status, locked.restored_at = OutageStatus.RESTORED, restored_at
         early = locked.expected_restore_at - restored_at
         _save(outage, locked, actor=actor, kind=OutageEventKind.RESTORED, note=note, notify=True,
@@ -406,18 +433,66 @@ def outage_restore(*, actor: User, outage: Outage, restored_at: datetime | None 
 def outage_cancel(*, actor: User, outage: Outage, reason: str, version: int | None = None) -> Outage:
     """A scheduled outage that will not happen; those notified are told it is off."""
     require_perm(actor, Perm.OUTAGE_MANAGE)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give the reason for cancelling."), fields={"reason": _("This field is required.")})
+    reason = _cancel_reason(reason)
     with transaction.atomic():
         locked = _locked(outage, version, actor=actor)
-        if locked.status != OutageStatus.SCHEDULED:
-            raise _state_error(locked, pgettext("outage action", "cancelled"))
+        _check_cancel(locked)
         locked.status, locked.cancel_reason = OutageStatus.CANCELLED, reason[:200]
         _save(outage, locked, actor=actor, kind=OutageEventKind.CANCELLED, note=reason, notify=True,
               data={"cancel_reason": reason})
         audit(actor=actor, action="outage.cancelled", target=locked)
     return outage
+
+
+CHANGE_EVENTS = {"extend": OutageEventKind.EXTENDED, "restore": OutageEventKind.RESTORED,
+                 "cancel": OutageEventKind.CANCELLED}
+
+
+def outage_change_preview(*, actor: User, outage: Outage, action: str, expected_restore_at: datetime | None = None,
+                          reason: str = "", restored_at: datetime | None = None) -> Preview:
+    """What an extension, a restore or a cancellation would send, and to how many, with the rules'
+    warnings (as announcing shows it): checked as the action would be, nothing written."""
+    require_perm(actor, Perm.OUTAGE_MANAGE)
+    if action not in CHANGE_EVENTS:
+        raise ValidationError(fields={"action": _("Choose extend, restore or cancel.")})
+    now = timezone.now()
+    sample = Outage(**{f.attname: getattr(outage, f.attname) for f in Outage._meta.concrete_fields})
+    problems: list[Problem] = []
+    if action == "extend":
+        reason = _extend_reason(reason)
+        _check_extend(outage, expected_restore_at)
+        assert expected_restore_at is not None  # checked above
+        data = {"old_restore": _when(outage.expected_restore_at), "extension_reason": reason,
+                "restore": _when(expected_restore_at)}
+        sample.expected_restore_at = expected_restore_at
+        # The rules that still apply to a longer outage (the notice period was the announcement's).
+        problems = [p for p in notice_problems(kind=outage.kind, starts_at=outage.starts_at,
+                                               expected_restore_at=expected_restore_at,
+                                               affects_hydrants=outage.affects_hydrants,
+                                               supply_point=outage.supply_point, now=now)
+                    if p.code != "short_notice"]
+    elif action == "restore":
+        restored_at = restored_at or now
+        _check_restore(outage, restored_at, now)
+        sample.restored_at = restored_at
+        data = {"restored": _when(restored_at)}
+    else:
+        reason = _cancel_reason(reason)
+        _check_cancel(outage)
+        data = {"cancel_reason": reason}
+    area = Area.of(outage)
+    communities = area.all_communities()
+    kind = CHANGE_EVENTS[action]
+    first = next((c for c in communities if c.property_phone.strip()), None)
+    context = message_context(sample, **data)
+    property_text = ""
+    if first is not None:  # a property management hears the customers' text (services._messages)
+        property_text = render(CUSTOMER_TEMPLATES[kind], {**context, "property": first.property_company or first.name})
+    return Preview(
+        area_text=outage.area_text, accounts=affected_accounts(area).count(), customers=len(customer_numbers(area)),
+        properties=sum(1 for c in communities if c.property_phone.strip()), problems=problems,
+        customer_text=render(CUSTOMER_TEMPLATES[kind], context), property_text=property_text,
+    )
 
 
 def outage_update(*, actor: User, outage: Outage, reason: str | None = None, supply_point: str | None = None,

@@ -140,7 +140,8 @@ def outage_detail(request, number: str):
     return _render_detail(request, _get(request, number))
 
 
-def _render_detail(request, outage: Outage, *, bound: tuple | None = None, conflict: bool = False, status: int = 200):
+def _render_detail(request, outage: Outage, *, bound: tuple | None = None, conflict: bool = False, status: int = 200,
+                   preview=None):
     from hotline.notify.services import outbox_counts
 
     user = request.user
@@ -171,6 +172,7 @@ def _render_detail(request, outage: Outage, *, bound: tuple | None = None, confl
                                         now=outage.created_at)
     return render(request, "outages/detail.html", {
         "outage": outage, "panels": panels, "open": bound[0] if bound else "", "conflict": conflict,
+        "previewed": tuple(services.CHANGE_EVENTS), "preview": preview,
         "events": outage.events.select_related("actor"), "counts": outbox_counts(f"outage:{outage.pk}"),
         "surge": surge, "peak": peak, "problems": problems, "script": services.answer_script(outage),
         "calls": outage.calls.select_related("operator", "subject", "account").order_by("-ringing_at")[:20],
@@ -187,6 +189,8 @@ def outage_action(request, number: str, action: str):
         raise Http404
     outage = _get(request, number)
     form = FORMS[action](request.POST)
+    if request.POST.get("preview") and action in services.CHANGE_EVENTS:
+        return _preview(request, outage, action, form)
     status = 400
     if form.is_valid():
         d = form.cleaned_data
@@ -203,6 +207,28 @@ def outage_action(request, number: str, action: str):
             messages.success(request, message)
             return redirect("outages:detail", number=outage.number)
     return _render_detail(request, outage, bound=(action, form), status=status)
+
+
+def _preview(request, outage: Outage, action: str, form):
+    """What the extension, restore or cancellation would send (counts, texts, warnings), before it is sent:
+    the fragment for htmx, or the detail page with it."""
+    preview, status = None, 200
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            preview = services.outage_change_preview(
+                actor=request.user, outage=outage, action=action, expected_restore_at=d.get("expected_restore_at"),
+                reason=d.get("reason", ""), restored_at=d.get("restored_at"))
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except DomainError as exc:
+            f.add_domain_error(form, exc)
+            status = exc.http_status
+    else:
+        status = 400
+    if request.htmx:
+        return render(request, "outages/_preview.html", {"preview": preview, "form": form}, status=status)
+    return _render_detail(request, outage, bound=(action, form), status=status, preview=preview)
 
 
 def _do(request, outage: Outage, action: str, d: dict) -> str:
