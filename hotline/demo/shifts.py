@@ -106,9 +106,10 @@ def _handovers(rng: random.Random, definitions: dict, users: dict, *, days: int)
     for n, period in enumerate(periods):
         outgoing = _lead(period, users)
         following = selectors.next_shift(period)
-        incoming = _lead(following, users) if following else users["operator"]
-        if incoming == outgoing:
-            incoming = users["operator"]
+        incoming = _lead(following, users) if following else None
+        if incoming is None or incoming == outgoing:
+            # Only a shift lead takes over (the plan's, or one standing in): another lead of the hotline.
+            incoming = next((u for u in users.values() if u.role == "shift_lead" and u != outgoing), outgoing)
         with _at(period.ends_at - timedelta(minutes=12)):
             handover, _created = services.handover_open(actor=outgoing, period=period)
             handover = services.handover_save_notes(actor=outgoing, handover=handover, version=handover.version,
