@@ -137,7 +137,7 @@ ORDER_FIELDS = [
     "created_by", "created_at", "updated_at", "dispatched_at", "accepted_at", "resolved_at", "callback_at",
     "closed_at", "dispatch_due", "accept_due", "onsite_due", "resolve_due", "urge_level", "is_overdue",
     "sla_next_at", "extension_until", "extension_reason", "extensions_granted", "result", "satisfaction",
-    "cancel_reason",
+    "cancel_reason", "assignee", "assigned_at",
 ]
 EVENT_FIELDS = ["order", "at", "actor", "kind", "from_status", "to_status", "unit", "note", "data"]
 CALL_FIELDS = [
@@ -673,7 +673,13 @@ class HistoryGenerator:
             unit_now = state["unit"]
             state["accepted_at"] = t
             new_phase()
-            event(t, "accepted", "accepted", self._pick_staff(self.dispatchers, unit_now))
+            dispatcher = self._pick_staff(self.dispatchers, unit_now)
+            event(t, "accepted", "accepted", dispatcher)
+            # The dispatcher sends one of the unit's field workers (issue 15 §2: "my orders").
+            worker = self._pick_staff(self.workers, unit_now)
+            if worker is not None and worker != dispatcher:
+                state["assignee"], state["assigned_at"] = worker, t
+                event(t, "assigned", "", dispatcher, data=self._json({"assignee_id": worker}))
             phase_start = t
             # The work: a progress report now and then, then resolved (some late, some never).
             if late and state["resolve_due"]:
@@ -750,7 +756,7 @@ class HistoryGenerator:
             conv(state["resolved_at"]), conv(state["callback_at"]), conv(state["closed_at"]), conv(dispatch_due),
             conv(state["accept_due"]), conv(state["onsite_due"]), conv(state["resolve_due"]), state["urge_level"],
             state["is_overdue"], conv(state["sla_next_at"]), None, "", 0, state["result"], state["satisfaction"],
-            state["cancel_reason"],
+            state["cancel_reason"], state.get("assignee"), conv(state.get("assigned_at")),
         ]
         open_until = NEVER if is_open else state["resolved_at"] or state["closed_at"] or end
         caller = (account, phone, request_type, subject_id, source == "call", open_until, description, operator)

@@ -41,6 +41,7 @@ TARGETS = {
     "screen_pop": 15, "api_screen_pop": 15, "api_create": 25,
     "api_list_open_unit": 50, "api_list_overdue": 50, "api_list_community": 50, "api_list_dates": 50,
     "console_list_open": 50, "console_list_open_unit": 50, "console_list_overdue": 50, "api_accept": 25,
+    "console_queue_unit": 50, "console_queue_mine": 50, "console_queue_poll": 15,
     "api_note": 25,
 }
 TITLES = {
@@ -54,6 +55,9 @@ TITLES = {
     "console_list_open": "GET /orders/?status=open (console)",
     "console_list_open_unit": "GET /orders/?status=open&unit=… (console)",
     "console_list_overdue": "GET /orders/?overdue=true (console)",
+    "console_queue_unit": "GET /orders/queue/?scope=unit (repair centre dispatcher)",
+    "console_queue_mine": "GET /orders/queue/?scope=mine (field worker, assigned orders)",
+    "console_queue_poll": "GET /orders/queue/live/?stamp=… (the live queue's poll, nothing changed: 204)",
     "api_accept": "POST /api/v1/orders/<no>/accept (unit dispatcher)",
     "api_note": "POST /api/v1/orders/<no>/notes",
 }
@@ -348,6 +352,45 @@ def _measure_history(*, operator, count: int, seed: int) -> dict:
     out["console_list_overdue"] = timed(
         "console_list_overdue", list(range(n)), lambda _x: client.get("/orders/?overdue=true"), page_check, count,
         explain=True)
+
+    # The unit's queue with assignments in place (issue 15): a repair centre's dispatcher's unit queue, a field
+    # worker's "my orders", and the live queue's poll when nothing changed (204, every 5 s from every open queue).
+    def logged_in(users) -> list[Client]:
+        clients = []
+        for user in users:
+            c = Client(raise_request_exception=False)
+            c.force_login(user)
+            clients.append(c)
+        return clients
+
+    repair_dispatchers = logged_in(User.objects.filter(role=Role.DISPATCHER, unit__kind=UnitKind.REPAIR_CENTRE)
+                                   .order_by("username"))
+    busy_workers = list(WorkOrder.objects.filter(status__in=["dispatched", "accepted", "in_progress", "reopened"],
+                                                 assignee__isnull=False).values("assignee")
+                        .annotate(n=Count("id")).order_by("-n").values_list("assignee", flat=True)[:20])
+    workers = logged_in(User.objects.filter(pk__in=busy_workers).order_by("username"))
+
+    def queue_check(_x, response):
+        if response.status_code != 200:
+            return _http_problem(response), None
+        return None, response.content.count(b'class="card queue-card')
+
+    if repair_dispatchers:
+        who = [repair_dispatchers[i % len(repair_dispatchers)] for i in range(n)]
+        out["console_queue_unit"] = timed("console_queue_unit", who, lambda c: c.get("/orders/queue/?scope=unit"),
+                                          queue_check, count, explain=True)
+        stamps = {id(c): c.get("/orders/queue/?scope=unit").context["stamp"] for c in repair_dispatchers}
+
+        def poll_check(_x, response):
+            return (None if response.status_code == 204 else f"status {response.status_code}"), None
+
+        out["console_queue_poll"] = timed(
+            "console_queue_poll", who, lambda c: c.get(f"/orders/queue/live/?scope=unit&stamp={stamps[id(c)]}"),
+            poll_check, count, explain=True)
+    if workers:
+        mine = [workers[i % len(workers)] for i in range(n)]
+        out["console_queue_mine"] = timed("console_queue_mine", mine, lambda c: c.get("/orders/queue/?scope=mine"),
+                                          queue_check, count, explain=True)
 
     # 4. Transitions: the orders just created signed for by a dispatcher of their unit; notes by the operator.
     dispatcher_clients = {}
