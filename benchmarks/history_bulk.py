@@ -47,8 +47,8 @@ from hotline.org.models import Unit, UnitKind, User
 from hotline.org.roles import Role
 from hotline.reports import triggers as report_triggers
 from hotline.workorders import sla
-from hotline.workorders.models import OrderSequence, RequestType, Subject, WorkOrder, WorkOrderEvent
-from hotline.workorders.services import URGE_MESSAGES
+from hotline.workorders.models import ALERT_TEXTS, OrderSequence, RequestType, Subject, WorkOrder, WorkOrderEvent
+from hotline.workorders.services import URGE_CODES
 
 DAYS = 730
 # Share of all calls that are about a work order (the call that reports it, or a follow-up call).
@@ -138,6 +138,8 @@ ORDER_FIELDS = [
     "closed_at", "dispatch_due", "accept_due", "onsite_due", "resolve_due", "urge_level", "is_overdue",
     "sla_next_at", "extension_until", "extension_reason", "extensions_granted", "result", "satisfaction",
     "cancel_reason", "assignee", "assigned_at",
+    # NOT NULL columns without a database default: their model defaults.
+    "callback_overdue", "callback_tries", "callback_last_try", "needs_reassign",
 ]
 EVENT_FIELDS = ["order", "at", "actor", "kind", "from_status", "to_status", "unit", "note", "data"]
 CALL_FIELDS = [
@@ -408,7 +410,7 @@ class HistoryGenerator:
         self._encoders()
         self.subject_info = {code: (s.pk, s.group.code if s.group else code, s.default_urgency)
                              for code, s in subjects.items()}
-        self.urge_messages = {level: str(message) for level, message in URGE_MESSAGES.items()}
+        self.urge_messages = {level: str(ALERT_TEXTS[f"{code}_plain"]) for level, code in URGE_CODES.items()}
         self.duplicate_text = gettext("Duplicate of %(number)s")  # services.order_link_duplicate
         self.recent_by_community: dict[int, tuple[int, str, float]] = {}
         self._cum = self._cum_hourly
@@ -756,7 +758,7 @@ class HistoryGenerator:
             conv(state["resolved_at"]), conv(state["callback_at"]), conv(state["closed_at"]), conv(dispatch_due),
             conv(state["accept_due"]), conv(state["onsite_due"]), conv(state["resolve_due"]), state["urge_level"],
             state["is_overdue"], conv(state["sla_next_at"]), None, "", 0, state["result"], state["satisfaction"],
-            state["cancel_reason"], state.get("assignee"), conv(state.get("assigned_at")),
+            state["cancel_reason"], state.get("assignee"), conv(state.get("assigned_at")), False, 0, "", False,
         ]
         open_until = NEVER if is_open else state["resolved_at"] or state["closed_at"] or end
         caller = (account, phone, request_type, subject_id, source == "call", open_until, description, operator)

@@ -267,12 +267,14 @@ class AssignForm(ActionForm):
     crew = forms.ChoiceField(label=_("Crew"), required=False)
     note = _note()
 
-    def __init__(self, *args, unit_id: int | None = None, **kwargs):
+    def __init__(self, *args, unit_id: int | None = None, people: list | None = None, crews: list | None = None,
+                 **kwargs):
         from hotline.workorders.services import assignable_crews, assignable_people
 
         super().__init__(*args, **kwargs)
-        self.people = {str(u.pk): u for u in assignable_people(unit_id)}
-        self.crews = {str(c.pk): c for c in assignable_crews(unit_id)}
+        # The queue passes the unit's people and crews, read once for all its cards.
+        self.people = {str(u.pk): u for u in (assignable_people(unit_id) if people is None else people)}
+        self.crews = {str(c.pk): c for c in (assignable_crews(unit_id) if crews is None else crews)}
         self.fields["assignee"].choices = [("", "—"), *((pk, u.get_full_name()) for pk, u in self.people.items())]
         self.fields["crew"].choices = [("", "—"), *((pk, c.name) for pk, c in self.crews.items())]
         if not self.crews:

@@ -496,6 +496,10 @@ ALERT_TEXTS = {
     "reminder": _("Reminder: %(step)s of order %(number)s is due at %(due)s."),
     "urge": _("Urge notice (督办): %(step)s of order %(number)s is overdue since %(due)s."),
     "escalation": _("Escalated: %(step)s of order %(number)s has been overdue since %(due)s."),
+    # Without the step (alerts written before steps were named, the benchmark's history):
+    "reminder_plain": _("Reminder: order %(number)s is due at %(due)s."),
+    "urge_plain": _("Urge notice (督办): order %(number)s is overdue since %(due)s."),
+    "escalation_plain": _("Escalated: order %(number)s has been overdue since %(due)s."),
     "reminder_nodue": _("Reminder: order %(number)s is due soon."),
     "urge_nodue": _("Urge notice (督办): order %(number)s is overdue."),
     "escalation_nodue": _("Escalated: order %(number)s is overdue."),
@@ -550,6 +554,8 @@ def render_alert(code: str, params: dict) -> str:
             values["due"] = timezone.localtime(datetime.fromisoformat(values["due"])).strftime("%Y-%m-%d %H:%M")
     elif code in ("reminder", "urge", "escalation"):
         code = f"{code}_nodue"
+    if code in ("reminder", "urge", "escalation") and not values.get("step"):
+        code = f"{code}_plain"
     values["step"] = str(STEP_LABELS.get(values.get("step") or "", STEP_LABELS["resolve"]))
     template = ALERT_TEXTS.get(code)
     if template is None:

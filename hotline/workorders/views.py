@@ -499,8 +499,11 @@ def _queue_context(request, scope: str) -> dict:
     user = request.user
     mine = scope == "mine"
     cards = []
+    staff: dict[int | None, tuple[list, list]] = {}  # unit → its people and crews, read once per unit
     for o in selectors.unit_queue(actor=user, mine=mine):
         actions = services.allowed_actions(user, o)
+        if "assign" in actions and o.unit_id not in staff:
+            staff[o.unit_id] = (list(services.assignable_people(o.unit_id)), list(services.assignable_crews(o.unit_id)))
         step = sla.current_step(o)
         cards.append(QueueCard(
             # A paused clock shows no deadline running (its deadlines move when it restarts).
@@ -508,7 +511,8 @@ def _queue_context(request, scope: str) -> dict:
             due_label=STEP_DUE_LABELS.get(step, ""),
             phone=phone_display(user, o.contact_phone) if o.contact_phone else "",
             assign_form=f.AssignForm(initial={"version": o.version, "assignee": o.assignee_id, "crew": o.crew_id},
-                                     action=f"assign-{o.number}", unit_id=o.unit_id) if "assign" in actions else None,
+                                     action=f"assign-{o.number}", unit_id=o.unit_id, people=staff[o.unit_id][0],
+                                     crews=staff[o.unit_id][1]) if "assign" in actions else None,
         ))
     return {"cards": cards, "alert_groups": selectors.alert_groups(actor=user),
             "read_groups": selectors.alert_groups(actor=user, unread=False),

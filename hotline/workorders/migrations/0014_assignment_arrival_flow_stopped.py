@@ -45,6 +45,21 @@ def alerts_to_codes(apps, schema_editor):
     Alert.objects.bulk_update(batch, ["code", "params"])
 
 
+def codes_to_alerts(apps, schema_editor):
+    """Back: each alert's text, rendered in Chinese from its code and values."""
+    from django.utils import translation
+
+    from hotline.workorders.models import render_alert
+
+    Alert = apps.get_model("workorders", "Alert")
+    batch = []
+    with translation.override("zh-hans"):
+        for alert in Alert.objects.iterator(chunk_size=2000):
+            alert.message = render_alert(alert.code, alert.params)[:200]
+            batch.append(alert)
+    Alert.objects.bulk_update(batch, ["message"], batch_size=2000)
+
+
 def triggers_off(apps, schema_editor):
     """SQLite rebuilds the orders table to add the foreign keys: the report triggers that name it
     would break the rename, so they are taken off for the migration and put back after it."""
@@ -160,7 +175,13 @@ class Migration(migrations.Migration):
             model_name='workorder',
             index=models.Index(condition=models.Q(('crew__isnull', False)), fields=['crew', 'status'], name='wo_crew_status'),
         ),
-        migrations.RunPython(alerts_to_codes, migrations.RunPython.noop),
+        migrations.RunPython(alerts_to_codes, codes_to_alerts),
+        # A default first, so that going back re-adds the column to the rows there are (then filled above).
+        migrations.AlterField(
+            model_name='alert',
+            name='message',
+            field=models.CharField(default='', max_length=200, verbose_name='message'),
+        ),
         migrations.RemoveField(
             model_name='alert',
             name='message',
