@@ -169,6 +169,7 @@ class HistoryPlanner:
         self.showcases = [(self.end - timedelta(hours=self.rng.uniform(*showcase[2])), showcase)
                           for showcase in SHOWCASES]
         self.burst: Burst | None = None
+        self.coordinated: set = set()  # the office days on which the engineering department called (S4)
 
     # --- the days ---------------------------------------------------------------------------------
 
@@ -227,6 +228,10 @@ class HistoryPlanner:
         kinds = dict(ARRIVALS)
         if not self._office_hours(at):
             kinds["coordination"] = 0
+        elif at.time() >= clock(14, 0) and at.date() not in self.coordinated:
+            # S4 happens every office day: the afternoon's first call is the engineering department's if it
+            # has not called yet (left to chance, a small demo's few office hours may have none).
+            return self._coordination(at, theme)
         if theme == "cold":
             kinds["order"] *= 1.4
         kind = self._pick(kinds)
@@ -277,6 +282,7 @@ class HistoryPlanner:
         order = self.rng.choice(repairs)
         story = self._story("coordination", at, Caller(None, ""), "internal_coordination")
         summary, note = COORDINATION
+        self.coordinated.add(at.date())
         story.add(at, "coordination", order=order.id, summary=summary, note=note, seconds=self.rng.randint(60, 240))
 
     # --- orders -----------------------------------------------------------------------------------
