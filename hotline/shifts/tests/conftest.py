@@ -131,8 +131,9 @@ def night(people, units, community, subject, clock, shifts) -> Night:
     case_far = order(title="12345：水费咨询", source=Source.GOV_12345, external_id="SH-FAR",
                      deadlines={"accept_due": at(3, 12, month=12), "resolve_due": at(10, 12, month=12)})
     clock(at(24, 14, 0))
+    # Normal urgency: no on-site deadline of ours (an urgent one would be overdue on site by the night).
     case_reply = order(title="12345：楼道水管漏水", source=Source.GOV_12345, external_id="SH-REPLY", unit=repair,
-                       deadlines={"accept_due": at(24, 15, 0), "resolve_due": at(25, 20, 0)})
+                       urgency="normal", deadlines={"accept_due": at(24, 15, 0), "resolve_due": at(25, 20, 0)})
     order_accept(actor=worker, order=case_reply)
     clock(at(24, 15, 0))
     outage = outage_announce(actor=coordinator, kind="emergency", reason="DN300供水管道爆管抢修",
