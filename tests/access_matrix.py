@@ -181,4 +181,5 @@ CONSOLE: dict[str, str] = {
     'workorders:list': '-AAAAAAA---',
     'workorders:queue': '---AA--A---',
     'workorders:queue_live': '---AA--A---',
+    'workorders:queue_form': '---AA--A---',
 }

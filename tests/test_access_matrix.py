@@ -36,7 +36,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
                     "00000301010018dd8db00000000049454e44ae426082")
 CONSOLE_SKIP = ("admin/", "api/v1/", "i18n/", "static/", "media/", "healthz", "login/", "logout/")
 # A path of each console URL with parameters: (namespace:name) → kwargs (filled from the city below).
-ACTIONS = {"workorders:action": "urge", "outages:action": "restore", "shifts:action": "acknowledge"}
+ACTIONS = {"workorders:action": "urge", "workorders:queue_form": "progress", "outages:action": "restore", "shifts:action": "acknowledge"}
 
 
 @pytest.fixture(scope="module")

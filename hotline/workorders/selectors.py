@@ -180,16 +180,23 @@ QUEUE_STATUSES = (Status.DISPATCHED, Status.REOPENED, Status.ACCEPTED, Status.IN
 
 def unit_queue(*, actor: User, limit: int = 100, mine: bool = False) -> list[WorkOrder]:
     """The orders a unit has to work (``mine``: those assigned to the actor or the actor's crews): new
-    dispatches first, then by deadline."""
+    dispatches first, emergencies first among them, then by deadline. Ordered in the database, so that the
+    first ``limit`` rows are the first of the whole queue (the queue page shows it a page at a time)."""
+    from django.db.models import Case, IntegerField, Value, When
+    from django.db.models.functions import Coalesce
+
     if not actor.unit_id:
         return []
-    rows = list(_queue_rows(actor, mine=mine).select_related("subject", "community", "assignee", "crew", "unit",
-                                                             "request_type", "account")
-                .order_by("resolve_due", "created_at")[:limit])
     waiting = (Status.DISPATCHED, Status.REOPENED)
-    rows.sort(key=lambda o: (o.status not in waiting, o.urgency != Urgency.EMERGENCY,
-                             o.resolve_due or o.accept_due or o.created_at))
-    return rows
+    return list(
+        _queue_rows(actor, mine=mine).select_related("subject", "community", "assignee", "crew", "unit",
+                                                     "request_type", "account")
+        .annotate(q_waiting=Case(When(status__in=waiting, then=Value(0)), default=Value(1), output_field=IntegerField()),
+                  q_urgent=Case(When(urgency=Urgency.EMERGENCY, then=Value(0)), default=Value(1),
+                                output_field=IntegerField()),
+                  q_due=Coalesce("resolve_due", "accept_due", "created_at"))
+        .order_by("q_waiting", "q_urgent", "q_due", "id")[:limit]
+    )
 
 
 # The age bands of the callbacks list: time since the resolution, in days (from, to).

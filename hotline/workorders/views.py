@@ -477,12 +477,17 @@ class QueueCard:
     due: datetime | None
     due_label: str
     phone: str
-    assign_form: object = None
 
 
 STEP_DUE_LABELS = {"accept": gettext_lazy("Sign for by"), "onsite": gettext_lazy("On site by"),
                    "stop": gettext_lazy("Flow stopped by"), "resolve": gettext_lazy("Resolve by")}
 QUEUE_POLL_MS = 5000
+# The queue shows this many cards, and "more" this many again (a card is a summary with its buttons; each
+# button fetches its form into the card on demand: queue_form).
+QUEUE_PAGE = 30
+QUEUE_MAX = 300
+# The forms a queue card opens in place (the others are on the order's page).
+QUEUE_FORMS = ("assign", "arrive", "stop_flow", "progress", "resolve")
 
 
 def _queue_scope(request) -> str:
@@ -495,37 +500,62 @@ def _queue_scope(request) -> str:
     return scope
 
 
+def _queue_size(request) -> int:
+    """How many cards the page shows (``n``, in steps of QUEUE_PAGE, at most QUEUE_MAX)."""
+    try:
+        n = int(request.GET.get("n", QUEUE_PAGE))
+    except (TypeError, ValueError):
+        n = QUEUE_PAGE
+    return max(QUEUE_PAGE, min(QUEUE_MAX, n))
+
+
 def _queue_context(request, scope: str) -> dict:
     user = request.user
     mine = scope == "mine"
+    size = _queue_size(request)
+    rows = selectors.unit_queue(actor=user, mine=mine, limit=size + 1)
+    more = len(rows) > size
     cards = []
-    staff: dict[int | None, tuple[list, list]] = {}  # unit → its people and crews, read once per unit
-    for o in selectors.unit_queue(actor=user, mine=mine):
-        actions = services.allowed_actions(user, o)
-        if "assign" in actions and o.unit_id not in staff:
-            staff[o.unit_id] = (list(services.assignable_people(o.unit_id)), list(services.assignable_crews(o.unit_id)))
+    for o in rows[:size]:
         step = sla.current_step(o)
         cards.append(QueueCard(
             # A paused clock shows no deadline running (its deadlines move when it restarts).
-            order=o, actions=actions, due=None if o.paused_at else sla.current_due(o)[1],
+            order=o, actions=services.allowed_actions(user, o), due=None if o.paused_at else sla.current_due(o)[1],
             due_label=STEP_DUE_LABELS.get(step, ""),
             phone=phone_display(user, o.contact_phone) if o.contact_phone else "",
-            assign_form=f.AssignForm(initial={"version": o.version, "assignee": o.assignee_id, "crew": o.crew_id},
-                                     action=f"assign-{o.number}", unit_id=o.unit_id, people=staff[o.unit_id][0],
-                                     crews=staff[o.unit_id][1]) if "assign" in actions else None,
         ))
+    base = f"{reverse('workorders:queue')}?scope={scope}"
     return {"cards": cards, "alert_groups": selectors.alert_groups(actor=user),
             "read_groups": selectors.alert_groups(actor=user, unread=False),
             "stamp": selectors.queue_stamp(actor=user, mine=mine), "scope": scope, "now": timezone.now(),
             "can_call": has_perm(user, Perm.CUSTOMER_VIEW_CONTACT), "poll_ms": QUEUE_POLL_MS,
-            "queue_url": f"{reverse('workorders:queue')}?scope={scope}"}
+            "size": size, "more_url": f"{base}&n={size + QUEUE_PAGE}" if more and size < QUEUE_MAX else None,
+            "queue_url": base if size == QUEUE_PAGE else f"{base}&n={size}"}
 
 
 def queue(request):
-    """Mobile-first: the orders the user (``mine``) or the user's unit has to work, with big buttons, and
-    the unit's alerts grouped per order below them. The lists update themselves (``queue_live``)."""
+    """Mobile-first: the orders the user (``mine``) or the user's unit has to work, a page of summaries with
+    big buttons (each fetches its form on demand), and the unit's alerts grouped per order below them. The
+    lists update themselves (``queue_live``)."""
     require_perm(request.user, Perm.ORDER_VIEW_UNIT)
     return render(request, "workorders/queue.html", _queue_context(request, _queue_scope(request)))
+
+
+def queue_form(request, number: str, action: str):
+    """One action form of a queue card, fetched into the card when its button is pressed (htmx)."""
+    require_perm(request.user, Perm.ORDER_VIEW_UNIT)
+    if action not in QUEUE_FORMS:
+        raise Http404
+    order = selectors.order_detail(actor=request.user, number=number)
+    scope = _queue_scope(request)
+    allowed = services.allowed_actions(request.user, order)
+    context = {"o": order, "action": action, "allowed": action in allowed, "scope": scope,
+               "queue_url": f"{reverse('workorders:queue')}?scope={scope}"}
+    if action == "assign" and context["allowed"]:
+        context["form"] = f.AssignForm(initial={"version": order.version, "assignee": order.assignee_id,
+                                                "crew": order.crew_id}, action=f"assign-{order.number}",
+                                       unit_id=order.unit_id)
+    return render(request, "workorders/_queue_form.html", context)
 
 
 def queue_live(request):

@@ -78,12 +78,18 @@
   setInterval(poll, interval);
 })();
 
-/* 到场: the phone's position, where the worker allows it, goes with the arrival form. */
+/* A card's button fetches its form into the card (htmx); "Close" takes it away again. */
 document.addEventListener("click", function (event) {
-  var button = event.target.closest && event.target.closest("[data-locate]");
-  if (!button || !navigator.geolocation) return;
-  var form = document.getElementById(button.dataset.locate);
-  if (!form) return;
+  var close = event.target.closest && event.target.closest("[data-queue-form-close]");
+  if (!close) return;
+  var slot = close.closest(".queue-form");
+  if (slot) slot.innerHTML = "";
+});
+
+/* 到场: the phone's position, where the worker allows it, goes with the arrival form (once it is in the card). */
+document.addEventListener("htmx:afterSwap", function (event) {
+  var form = event.target.querySelector && event.target.querySelector("form[data-locate-form]");
+  if (!form || !navigator.geolocation) return;
   navigator.geolocation.getCurrentPosition(function (pos) {
     form.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(6);
     form.querySelector("input[name=lng]").value = pos.coords.longitude.toFixed(6);

@@ -276,7 +276,10 @@ def test_the_console_assigns_and_records_arrival(client, emergency, staff):
     order = emergency()
     client.force_login(staff["dispatcher"])
     page = client.get("/orders/queue/").content.decode()
-    assert f'id="assign-{order.number}"' in page
+    # The card has the button; the form comes on demand, with the unit's field workers.
+    assert f'id="assign-btn-{order.number}"' in page and f'id="assign-{order.number}"' not in page
+    form = client.get(f"/orders/queue/{order.number}/form/assign/?scope=unit").content.decode()
+    assert f'id="assign-{order.number}"' in form and f'value="{staff["worker"].pk}"' in form
     response = client.post(f"/orders/{order.number}/assign/", {"version": order.version,
                                                                "assignee": staff["worker"].pk, "next": "/orders/queue/"})
     assert response.status_code == 302 and fresh(order).assignee == staff["worker"]
@@ -285,7 +288,14 @@ def test_the_console_assigns_and_records_arrival(client, emergency, staff):
     client.force_login(staff["worker"])
     client.post(f"/orders/{order.number}/accept/", {"version": fresh(order).version})
     page = client.get("/orders/queue/").content.decode()
-    assert f'id="arrive-{order.number}"' in page and f'id="stop-btn-{order.number}"' in page
+    assert f'id="arrive-btn-{order.number}"' in page and f'id="stop-btn-{order.number}"' in page
+    form = client.get(f"/orders/queue/{order.number}/form/arrive/").content.decode()
+    assert f'id="arrive-{order.number}"' in form and 'name="lat"' in form
+    # A form the order no longer allows (it is not resolved before the flow is stopped… here: assign, which a
+    # field worker may not do) says so instead of a form; an unknown form is not found.
+    gone = client.get(f"/orders/queue/{order.number}/form/assign/").content.decode()
+    assert "queue-form-gone" in gone and "<form" not in gone
+    assert client.get(f"/orders/queue/{order.number}/form/cancel/").status_code == 404
     response = client.post(f"/orders/{order.number}/arrive/", {"version": fresh(order).version, "lat": "36.8",
                                                                "lng": "118.05", "next": "/orders/queue/"})
     assert response.status_code == 302 and fresh(order).onsite_at is not None
@@ -311,3 +321,31 @@ def test_the_api_assigns_and_records_arrival_and_the_flow_stopped(client, emerge
     assert response.status_code == 200 and body["flow_stopped_at"] and "stop_flow" not in body["allowed_actions"]
     mine = client.get("/api/v1/orders/queue?mine=true").json()
     assert [o["number"] for o in mine] == [order.number]
+
+
+def test_the_queue_shows_a_page_of_cards_new_emergencies_first_and_more_on_demand(client, emergency, new_order,
+                                                                                  units, staff, settings):
+    from hotline.workorders import views
+
+    settings_page = views.QUEUE_PAGE
+    views.QUEUE_PAGE = 3
+    try:
+        accepted = emergency()
+        svc.order_accept(actor=staff["dispatcher"], order=accepted)
+        normal = new_order(unit=units["repair"])
+        urgent = [emergency() for _ in range(3)]
+        client.force_login(staff["dispatcher"])
+        page = client.get("/orders/queue/?scope=unit").content.decode()
+        assert page.count('class="card queue-card') == 3
+        # New dispatches first, emergencies first among them: the signed-for and the normal order wait.
+        assert all(f'id="card-{o.number}"' in page for o in urgent)
+        assert f'id="card-{accepted.number}"' not in page and f'id="card-{normal.number}"' not in page
+        assert 'id="queue-more"' in page and "scope=unit&amp;n=6" in page
+        page = client.get("/orders/queue/?scope=unit&n=6").content.decode()
+        assert page.count('class="card queue-card') == 5 and 'id="queue-more"' not in page
+        assert page.index(f'id="card-{normal.number}"') < page.index(f'id="card-{accepted.number}"')
+        # The live poll keeps the page's size; a size out of range is brought back into it.
+        assert "n=6" in page.split('id="queue-live"')[1].split(">")[0]
+        assert client.get("/orders/queue/?scope=unit&n=x").content.decode().count('class="card queue-card') == 3
+    finally:
+        views.QUEUE_PAGE = settings_page

@@ -509,7 +509,11 @@ def test_the_queue_shows_the_units_orders_with_big_buttons_and_alerts(client, pe
     assert f'id="card-{waiting.number}"' in page and f'id="card-{working.number}"' in page
     assert f'id="card-{elsewhere.number}"' not in page
     assert f'id="accept-{waiting.number}"' in page and f'id="resolve-btn-{working.number}"' in page
-    assert 'capture="environment"' in page and 'href="tel:13805331234"' in page
+    assert 'href="tel:13805331234"' in page
+    # The resolve form (with the phone's camera) comes into the card on demand, where the button is pressed.
+    assert 'capture="environment"' not in page
+    form = client.get(f"/orders/queue/{working.number}/form/resolve/").content.decode()
+    assert f'id="resolve-{working.number}"' in form and 'capture="environment"' in form
     # The orders come first; the alerts below them, one group per order, each naming its order.
     assert page.index('id="queue"') < page.index('id="alerts"')
     assert f'id="alerts-{waiting.number}"' in page.split('id="alerts"')[1]
