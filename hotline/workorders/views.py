@@ -477,6 +477,8 @@ class QueueCard:
     due: datetime | None
     due_label: str
     phone: str
+    url: str = ""  # the order's page
+    form_url: str = ""  # its queue forms' prefix (queue_form): + "<action>/"
 
 
 STEP_DUE_LABELS = {"accept": gettext_lazy("Sign for by"), "onsite": gettext_lazy("On site by"),
@@ -516,6 +518,9 @@ def _queue_context(request, scope: str) -> dict:
     rows = selectors.unit_queue(actor=user, mine=mine, limit=size + 1)
     more = len(rows) > size
     cards = []
+    # The card's links from two reversals, not a dozen {% url %} per card.
+    detail = reverse("workorders:detail", args=["0"])[:-2]
+    form = reverse("workorders:queue_form", args=["0", "assign"]).removesuffix("0/form/assign/")
     for o in rows[:size]:
         step = sla.current_step(o)
         cards.append(QueueCard(
@@ -523,13 +528,14 @@ def _queue_context(request, scope: str) -> dict:
             order=o, actions=services.allowed_actions(user, o), due=None if o.paused_at else sla.current_due(o)[1],
             due_label=STEP_DUE_LABELS.get(step, ""),
             phone=phone_display(user, o.contact_phone) if o.contact_phone else "",
+            url=f"{detail}{o.number}/", form_url=f"{form}{o.number}/form/",
         ))
     base = f"{reverse('workorders:queue')}?scope={scope}"
     return {"cards": cards, "alert_groups": selectors.alert_groups(actor=user),
             "read_groups": selectors.alert_groups(actor=user, unread=False),
             "stamp": selectors.queue_stamp(actor=user, mine=mine), "scope": scope, "now": timezone.now(),
             "can_call": has_perm(user, Perm.CUSTOMER_VIEW_CONTACT), "poll_ms": QUEUE_POLL_MS,
-            "size": size, "more_url": f"{base}&n={size + QUEUE_PAGE}" if more and size < QUEUE_MAX else None,
+            "detail_base": detail, "size": size, "more_url": f"{base}&n={size + QUEUE_PAGE}" if more and size < QUEUE_MAX else None,
             "queue_url": base if size == QUEUE_PAGE else f"{base}&n={size}"}
 
 
