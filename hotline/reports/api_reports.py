@@ -103,6 +103,8 @@ class Kpis(Schema):
     overdue_open: int
     sign_due: int
     signed_on_time: int
+    onsite_due: int
+    onsite_on_time: int
     resolve_due: int
     resolved_on_time: int
     with_unit: int
@@ -117,6 +119,7 @@ class Kpis(Schema):
     basic: int
     unsatisfied: int
     sign_rate: float | None = Field(description="按时签收率, 0–1")
+    onsite_rate: float | None = Field(description="按时到场率, 0–1")
     resolve_rate: float | None = Field(description="按时办结率, 0–1")
     return_rate: float | None = Field(description="退单率, 0–1")
     reopen_rate: float | None = Field(description="重办率, 0–1")

@@ -138,14 +138,15 @@ def _percent(value: float | None):
 def report_tables(report: p.PeriodReport) -> list[Table]:
     src = report.sources
     kpi_header = [_("Received"), _("Cancelled"), _("Open"), _("Open and overdue"), _("Sign-for due"),
-                  _("Signed for on time"), _("On-time sign-for rate (%)"), _("Resolution due"), _("Resolved on time"),
+                  _("Signed for on time"), _("On-time sign-for rate (%)"), _("On-site due"), _("Arrived on time"),
+                  _("On-time arrival rate (%)"), _("Resolution due"), _("Resolved on time"),
                   _("On-time resolution rate (%)"), _("Dispatches"), _("Returns"), _("Return rate (%)"),
                   _("Resolved"), _("Reopened"), _("Reopen rate (%)"), _("Called back"), _("Callback rate (%)"),
                   _("Satisfied"), _("Basically satisfied"), _("Unsatisfied"), _("Satisfaction rate (%)")]
 
     def kpi_row(k: p.OrderKpis) -> list:
         return [k.received, k.cancelled, k.open, k.overdue_open, k.sign_due, k.signed_on_time,
-                _percent(k.sign_rate), k.resolve_due, k.resolved_on_time, _percent(k.resolve_rate), k.dispatches,
+                _percent(k.sign_rate), k.onsite_due, k.onsite_on_time, _percent(k.onsite_rate), k.resolve_due, k.resolved_on_time, _percent(k.resolve_rate), k.dispatches,
                 k.returns, _percent(k.return_rate), k.resolved, k.reopened, _percent(k.reopen_rate), k.called_back,
                 _percent(k.callback_rate), k.satisfied, k.basic, k.unsatisfied, _percent(k.satisfaction_rate)]
 
@@ -228,7 +229,8 @@ def order_records(start: datetime, end: datetime, now: datetime) -> tuple[int, T
     satisfaction = {k: str(v) for k, v in Satisfaction.choices}
     c = facts.order_conditions(now)
     flags = {f"f_{name}": ExpressionWrapper(c[name], output_field=BooleanField())
-             for name in ("sign_due", "signed_on_time", "resolve_due", "resolved_on_time")}
+             for name in ("sign_due", "signed_on_time", "onsite_due", "onsite_on_time", "resolve_due",
+                          "resolved_on_time")}
     yes, no = _("yes"), _("no")
 
     def events(kind: str) -> Counter:
@@ -239,17 +241,19 @@ def order_records(start: datetime, end: datetime, now: datetime) -> tuple[int, T
         returned, reopened = events(EventKind.RETURNED), events(EventKind.REOPENED)
         values = (orders.order_by("created_at", "id").annotate(**flags)
                   .values_list("id", "number", "created_at", "source", "request_type_id", "subject_id", "unit_id",
-                               "status", "f_sign_due", "f_signed_on_time", "f_resolve_due", "f_resolved_on_time",
+                               "status", "f_sign_due", "f_signed_on_time", "f_onsite_due", "f_onsite_on_time",
+                               "f_resolve_due", "f_resolved_on_time",
                                "resolved_at", "satisfaction"))
-        for (pk, number, created_at, source, type_id, subject_id, unit_id, status, sign_due, signed, resolve_due,
-             resolved_on_time, resolved_at, sat) in values.iterator(chunk_size=CHUNK):
+        for (pk, number, created_at, source, type_id, subject_id, unit_id, status, sign_due, signed, onsite_due,
+             arrived, resolve_due, resolved_on_time, resolved_at, sat) in values.iterator(chunk_size=CHUNK):
             yield [number, created_at, sources.get(source, source), types.get(type_id, ""),
                    subjects.get(subject_id, ""), units.get(unit_id, ""), statuses.get(status, status),
-                   (yes if signed else no) if sign_due else "", (yes if resolved_on_time else no) if resolve_due else "",
+                   (yes if signed else no) if sign_due else "", (yes if arrived else no) if onsite_due else "",
+                   (yes if resolved_on_time else no) if resolve_due else "",
                    resolved_at, returned.get(pk, 0), reopened.get(pk, 0), satisfaction.get(sat, "")]
 
     header = [_("Order number"), _("Received"), _("Source"), _("Type"), _("Subject"), _("Unit"), _("Status"),
-              _("Signed for on time"), _("Resolved on time"), _("Resolved"), _("Returns"), _("Reopened"),
+              _("Signed for on time"), _("Arrived on time"), _("Resolved on time"), _("Resolved"), _("Returns"), _("Reopened"),
               _("Satisfaction")]
     return count, Table(_("Work orders"), header, rows())
 

@@ -29,7 +29,8 @@ from hotline.workorders.models import (
 # The KPI counts that one order contributes to, each a condition on its row (the returns and reopenings
 # come from its timeline events). The export flags each order with the same conditions.
 COUNTED = ("cancelled", "open", "overdue_open", "sign_due", "signed_on_time", "resolve_due", "resolved_on_time",
-           "with_unit", "resolved_now", "called_back", "satisfied", "basic", "unsatisfied")
+           "with_unit", "resolved_now", "called_back", "satisfied", "basic", "unsatisfied", "onsite_due",
+           "onsite_on_time")
 ORDER_VECTOR = ("received", *COUNTED, "returns", "reopened", "reopened_unresolved")
 OPERATOR_VECTOR = ("calls", "answered", "orders_created", "talk", "talked")
 
@@ -134,6 +135,10 @@ def order_conditions(now: datetime) -> dict[str, Q]:
     # An order whose clock is paused now is not due: its deadline moves by the paused time when it restarts.
     resolve_due = (Q(resolve_due__isnull=False) & not_cancelled
                    & (Q(resolved_at__isnull=False) | Q(resolve_due__lte=now, paused_at__isnull=True)))
+    # 按时到场: orders with an on-site deadline (emergencies), dispatched to a unit, arrived or past the deadline;
+    # like the resolution, an order paused now is not past it (its deadline moves when the clock restarts).
+    onsite_due = (Q(onsite_due__isnull=False) & not_cancelled & ~Q(status__in=[Status.NEW, Status.RETURNED])
+                  & (Q(onsite_at__isnull=False) | Q(onsite_due__lte=now, paused_at__isnull=True)))
     called_back = Q(callback_at__isnull=False)
     return {
         "cancelled": Q(status=Status.CANCELLED),
@@ -149,6 +154,8 @@ def order_conditions(now: datetime) -> dict[str, Q]:
         "satisfied": called_back & Q(satisfaction=Satisfaction.SATISFIED),
         "basic": called_back & Q(satisfaction=Satisfaction.BASIC),
         "unsatisfied": called_back & Q(satisfaction=Satisfaction.UNSATISFIED),
+        "onsite_due": onsite_due,
+        "onsite_on_time": onsite_due & Q(onsite_at__lte=F("onsite_due")),
     }
 
 
@@ -243,13 +250,15 @@ def _order_days(facts: Facts, start: datetime, end: datetime) -> None:
 
 
 def deadline_window(start: datetime, end: datetime, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """For the orders received in [start, end): the latest sign-for or resolution deadline at or before
-    ``now`` and the first one after it. Their counts as of ``now`` hold for any moment in between."""
+    """For the orders received in [start, end): the latest sign-for, on-site or resolution deadline at or
+    before ``now`` and the first one after it. Their counts as of ``now`` hold for any moment in between."""
     received = WorkOrder.objects.filter(created_at__gte=start, created_at__lt=end).order_by()
     passed = received.aggregate(a=Max("accept_due", filter=Q(accept_due__lte=now)),
+                                o=Max("onsite_due", filter=Q(onsite_due__lte=now)),
                                 r=Max("resolve_due", filter=Q(resolve_due__lte=now)),
                                 next_a=Min("accept_due", filter=Q(accept_due__gt=now)),
+                                next_o=Min("onsite_due", filter=Q(onsite_due__gt=now)),
                                 next_r=Min("resolve_due", filter=Q(resolve_due__gt=now)))
-    latest = [t for t in (passed["a"], passed["r"]) if t is not None]
-    upcoming = [t for t in (passed["next_a"], passed["next_r"]) if t is not None]
+    latest = [t for t in (passed["a"], passed["o"], passed["r"]) if t is not None]
+    upcoming = [t for t in (passed["next_a"], passed["next_o"], passed["next_r"]) if t is not None]
     return (max(latest) if latest else None), (min(upcoming) if upcoming else None)

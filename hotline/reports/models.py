@@ -11,7 +11,7 @@ that a report over a year adds up a few hundred rows per day instead of grouping
 
 from django.db import models
 
-VALUES = 17  # the longest count vector: the work-order KPI counts (reports.facts.ORDER_VECTOR)
+VALUES = 19  # the longest count vector: the work-order KPI counts (reports.facts.ORDER_VECTOR)
 
 
 class Kind(models.TextChoices):
@@ -25,7 +25,7 @@ class DayFact(models.Model):
     dim = models.CharField(max_length=16)
     key1 = models.CharField(max_length=100, blank=True)
     key2 = models.CharField(max_length=32, blank=True)
-    # v0 … v16: floats, so that a call's talk time (seconds) sums with the counts (exact below 2**53).
+    # v0 … v18: floats, so that a call's talk time (seconds) sums with the counts (exact below 2**53).
     locals().update({f"v{i}": models.FloatField(default=0) for i in range(VALUES)})
 
     class Meta:

@@ -20,6 +20,10 @@ What is counted — the same definitions on the page, in the export and in the A
     A returned or reopened order is measured on its latest dispatch. A re-dispatch (改派) by the hotline
     counts one more sign-for due for the unit the order was taken from, on time only when that unit had
     signed for it by its deadline (and asked for the re-dispatch).
+  - 按时到场率 on-time arrival rate = orders whose arrival on site was recorded by their on-site deadline
+    (``onsite_at ≤ onsite_due``) ÷ orders whose arrival was due: with an on-site deadline (emergencies),
+    dispatched to a unit, not cancelled, and either arrived or past the deadline. The deadline moves by the
+    time the clock was paused before it (SLA pause); an order paused now is not past it.
   - 按时办结率 on-time resolution rate = orders resolved by their resolution deadline (``resolved_at ≤
     resolve_due``, the deadline after approved extensions and moved by the time its clock was paused (SLA
     pause, 挂起); a reopened order on its new deadline) ÷ orders whose resolution was due: not cancelled,
@@ -81,6 +85,11 @@ DEFINITIONS = [
         "on its latest dispatch. A re-dispatch (改派) by the hotline counts one more sign-for due for the unit the "
         "order was taken from, on time only when that unit had signed for it in time and asked for the "
         "re-dispatch.")),
+    ("onsite_rate", gettext_lazy("On-time arrival rate (按时到场率)"), gettext_lazy(
+        "Orders whose arrival on site was recorded by their on-site deadline ÷ orders whose arrival was due: "
+        "orders with an on-site deadline (emergencies: 30 minutes urban, 50 suburban), dispatched to a unit, not "
+        "cancelled, and either arrived or past the deadline. The deadline moves by the time the clock was paused "
+        "before it, and an order whose clock is paused now is not past it.")),
     ("resolve_rate", gettext_lazy("On-time resolution rate (按时办结率)"), gettext_lazy(
         "Orders resolved by their resolution deadline (after approved extensions, and moved by the time the "
         "clock was paused) ÷ orders whose resolution was due: not cancelled, and either resolved or past the "
@@ -139,7 +148,7 @@ def rate(part: int, whole: int) -> float | None:
 
 ORDER_COUNTS = ("received", "cancelled", "open", "overdue_open", "sign_due", "signed_on_time", "resolve_due",
                 "resolved_on_time", "with_unit", "returns", "resolved_now", "reopened", "reopened_unresolved",
-                "called_back", "satisfied", "basic", "unsatisfied")
+                "called_back", "satisfied", "basic", "unsatisfied", "onsite_due", "onsite_on_time")
 
 
 @dataclass
@@ -165,6 +174,8 @@ class OrderKpis:
     satisfied: int = 0
     basic: int = 0
     unsatisfied: int = 0
+    onsite_due: int = 0  # orders whose arrival on site was due (an on-site deadline, arrived or past it)
+    onsite_on_time: int = 0
 
     def add(self, other: "OrderKpis") -> None:
         for name in ORDER_COUNTS:
@@ -186,6 +197,10 @@ class OrderKpis:
     @property
     def sign_rate(self) -> float | None:
         return rate(self.signed_on_time, self.sign_due)
+
+    @property
+    def onsite_rate(self) -> float | None:
+        return rate(self.onsite_on_time, self.onsite_due)
 
     @property
     def resolve_rate(self) -> float | None:
@@ -211,7 +226,7 @@ class OrderKpis:
         out = {"key": self.key, "label": self.label}
         out.update({name: getattr(self, name) for name in ORDER_COUNTS})
         out.update({"dispatches": self.dispatches, "resolved": self.resolved,
-                    "sign_rate": self.sign_rate, "resolve_rate": self.resolve_rate,
+                    "sign_rate": self.sign_rate, "onsite_rate": self.onsite_rate, "resolve_rate": self.resolve_rate,
                     "return_rate": self.return_rate, "reopen_rate": self.reopen_rate,
                     "callback_rate": self.callback_rate, "satisfaction_rate": self.satisfaction_rate})
         return out

@@ -6,7 +6,7 @@ import pytest
 
 from hotline.calls.models import Call
 from hotline.core.errors import PermissionDeniedError, ValidationError
-from hotline.reports.period import ShiftClock, period_report
+from hotline.reports.period import DEFINITIONS, ShiftClock, period_report
 from hotline.reports.tests.conftest import at, make_call, make_order, save_orders
 
 DAY = date(2025, 3, 10)  # a Monday, long past: every deadline below has passed
@@ -188,3 +188,43 @@ def test_the_period_is_checked(staff):
 def test_staff_without_reports_may_not_read_them(staff, who):
     with pytest.raises(PermissionDeniedError):
         period_report(actor=staff[who], date_from=DAY, date_to=DAY)
+
+
+def test_on_time_arrival_rate_counts_orders_with_an_on_site_deadline(staff, ref, units):
+    """按时到场率: arrived by the on-site deadline ÷ arrival due (arrived, or past the deadline and not paused
+    now), dispatched and not cancelled; the same from the day's rollup, in the API's fields and the export."""
+    from django.utils import translation
+
+    from hotline.reports import export
+
+    t, s, R = ref.types["repair"], ref.subjects["frozen_pipe"], units["repair"]
+    c = at(DAY, 9)
+
+    def order(status="in_progress", unit=R, **f):
+        f.setdefault("onsite_due", c + H / 2)
+        return make_order(c, type=t, subject=s, status=status, unit=unit, accept_due=c + H / 4,
+                          resolve_due=c + 24 * H, urgency="emergency", **f)
+
+    on_time = order(onsite_at=c + H / 4)
+    late = order(onsite_at=c + H)
+    missed = order(status="accepted")
+    paused = order(status="accepted", paused_at=c + H / 5)  # paused before its deadline, still paused: not due
+    cancelled = order(status="cancelled", cancel_reason="重复")
+    returned = order(status="returned", unit=None)
+    normal = order(onsite_due=None, onsite_at=None)
+    save_orders([on_time, late, missed, paused, cancelled, returned, normal])
+    for _ in range(2):  # counted live and built into the day's rollup, then read back from it
+        report = period_report(actor=staff["lead"], date_from=DAY, date_to=DAY)
+        k = report.orders
+        assert (k.onsite_on_time, k.onsite_due, k.onsite_rate) == (1, 3, round(1 / 3, 4))
+        unit = next(row for row in report.orders_by_unit if row.key == str(R.pk))
+        assert (unit.onsite_on_time, unit.onsite_due) == (1, 3)
+        assert k.sign_due == 5 and k.received == 7  # the other counts are as before (not the cancelled, returned)
+    assert "onsite_rate" in [key for key, _title, _text in DEFINITIONS]
+    start, end = at(DAY, 0), at(DAY + timedelta(days=1), 0)
+    with translation.override("en"):
+        _count, table = export.order_records(start, end, at(DAY + timedelta(days=30), 0))
+        column = table.header.index("Arrived on time")
+        flags = {row[0]: row[column] for row in table.rows}
+    assert (flags[on_time.number], flags[late.number], flags[missed.number]) == ("yes", "no", "no")
+    assert flags[paused.number] == flags[normal.number] == flags[cancelled.number] == ""
