@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from hotline.reports.board import as_dict, live_board
 
@@ -46,6 +46,15 @@ class BoardCase(Schema):
     late: bool
 
 
+class PersonOut(Schema):
+    kind: str = Field(description="person (a field worker) or crew")
+    id: int
+    name: str
+    unit: str
+    open: int
+    overdue: int
+
+
 class BoardOut(Schema):
     at: datetime
     calls_today: int
@@ -59,6 +68,7 @@ class BoardOut(Schema):
     open_orders: int
     overdue_orders: int
     units: list[UnitOut]
+    people: list[PersonOut]
     outages: list[BoardOutage]
     surges: list[BoardSurge]
     cases: list[BoardCase]

@@ -15,6 +15,7 @@ from hotline.calls.models import Call, Direction, EndCause, LineState
 from hotline.org.roles import Perm, require_perm
 from hotline.reports.sql import Slot, slot_start
 from hotline.workorders.models import OPEN_STATUSES, Satisfaction, Source, WorkOrder
+from hotline.workorders.selectors import open_by_person
 
 USUAL_WEEKS = 4  # the usual level: the same weekday over the last four weeks
 CASE_HORIZON = timedelta(hours=4)  # 12345 cases whose deadline comes within this (or has passed)
@@ -46,6 +47,7 @@ class Board:
     unanswered_today: int | None = None
     service_level_today: float | None = None
     units: list[dict] = field(default_factory=list)  # open and overdue orders by unit
+    people: list[dict] = field(default_factory=list)  # … by the field worker (or crew) they are assigned to
     open_orders: int = 0
     overdue_orders: int = 0
     outages: list = field(default_factory=list)  # with .linked_calls
@@ -159,6 +161,7 @@ def _orders(board: Board) -> None:
     board.units = units
     board.open_orders = sum(u["open"] for u in units)
     board.overdue_orders = sum(u["overdue"] for u in units)
+    board.people = open_by_person(WorkOrder.objects.filter(status__in=OPEN_STATUSES), limit=12)
 
 
 def _outages(board: Board, now: datetime) -> None:
@@ -215,6 +218,7 @@ def as_dict(board: Board) -> dict:
         "waiting": board.waiting, "talking": board.talking, "answered_today": board.answered_today,
         "unanswered_today": board.unanswered_today, "service_level_today": board.service_level_today,
         "open_orders": board.open_orders, "overdue_orders": board.overdue_orders, "units": board.units,
+        "people": board.people,
         "outages": [{"number": o.number, "area": o.area_text, "status": o.status, "kind": o.kind,
                      "expected_restore_at": o.expected_restore_at, "linked_calls": o.linked_calls}
                     for o in board.outages],

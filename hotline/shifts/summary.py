@@ -1,7 +1,8 @@
 """The handover summary (交接班汇总), generated from live data at a moment:
 
 * the shift's figures: calls taken, answered, missed; orders received, emergencies among them;
-* open work orders by status and by unit (each with a link to the filtered list);
+* open work orders by status and by unit (each with a link to the filtered list), and by the field worker
+  (or crew) they are assigned to;
 * overdue orders, the oldest first (the top ``ITEMS``);
 * current outages (water off, or starting within a day) with their expected restore and linked calls,
   and those restored during the shift;
@@ -34,6 +35,7 @@ from hotline.org.models import Unit
 from hotline.outages.models import CURRENT_STATUSES, Outage, OutageKind, OutageStatus
 from hotline.shifts.models import ShiftRole
 from hotline.workorders.models import OPEN_STATUSES, Source, Status, Urgency, WorkOrder
+from hotline.workorders.selectors import open_by_person
 
 ITEMS = 10  # items kept per list (counts are always complete)
 CASE_HOURS = 24  # 12345 cases whose deadline falls within this many hours
@@ -134,7 +136,7 @@ def _open_orders(now: datetime) -> dict:
                for r in rows]
     by_unit.sort(key=lambda r: (-r["count"], r["unit"]))
     return {"count": sum(counts.values()), "by_status": by_status, "by_unit": by_unit,
-            "url": list_url(status="open")}
+            "by_person": open_by_person(open_orders, limit=ITEMS), "url": list_url(status="open")}
 
 
 def _order_item(order, **extra) -> dict:

@@ -330,3 +330,33 @@ def alert_groups(*, actor: User, unread: bool = True, limit: int = 60, since_hou
     for alert in alerts.select_related("order").order_by("-created_at", "-id")[:limit]:
         groups.setdefault(alert.order_id, AlertGroup(order=alert.order, alerts=[])).alerts.append(alert)
     return list(groups.values())
+
+
+def open_by_person(orders: QuerySet[WorkOrder], *, limit: int = 20) -> list[dict]:
+    """Open orders by whom they are assigned to (issue 15): a field worker, or a crew when no one person has
+    it; each row with its unit, open and overdue counts, most overdue first. ``orders``: the open orders to
+    count (the live board's, a handover's). Orders assigned to no one are not in it (the unit rows have them)."""
+    from django.db.models import Count
+
+    from hotline.org.models import Crew, Unit
+
+    counts: dict[tuple[str, int], list[int]] = {}
+    units: dict[tuple[str, int], int | None] = {}
+    rows = (orders.filter(Q(assignee_id__isnull=False) | Q(crew_id__isnull=False)).order_by()
+            .values_list("assignee_id", "crew_id", "unit_id", "is_overdue").annotate(n=Count("*")))
+    for assignee_id, crew_id, unit_id, overdue, n in rows:
+        key = ("person", assignee_id) if assignee_id else ("crew", crew_id)
+        row = counts.setdefault(key, [0, 0])
+        row[0] += n
+        row[1] += n if overdue else 0
+        units.setdefault(key, unit_id)
+    people = {u.pk: u.get_full_name() or u.username
+              for u in User.objects.filter(pk__in=[k[1] for k in counts if k[0] == "person"])}
+    crews = dict(Crew.objects.filter(pk__in=[k[1] for k in counts if k[0] == "crew"]).values_list("pk", "name"))
+    unit_names = dict(Unit.objects.filter(pk__in={u for u in units.values() if u}).values_list("pk", "name"))
+    out: list[dict[str, Any]] = [
+        {"kind": kind, "id": pk, "name": (people if kind == "person" else crews).get(pk, ""),
+         "unit": unit_names.get(units[(kind, pk)] or 0, ""), "open": n, "overdue": late}
+        for (kind, pk), (n, late) in counts.items()]
+    out.sort(key=lambda r: (-r["overdue"], -r["open"], r["name"]))
+    return out[:limit]

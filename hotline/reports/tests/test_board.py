@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from hotline.calls.cti import cti_event_receive
 from hotline.calls.models import Call
+from hotline.org.models import Crew
 from hotline.org.roles import Role
-from hotline.reports.board import forget_cached, live_board
+from hotline.reports.board import as_dict, forget_cached, live_board
 from hotline.workorders.models import RequestType, Satisfaction, Source, Status, Subject, WorkOrder
 
 pytestmark = pytest.mark.clock  # depends on the hour: CI runs it again at other hours
@@ -90,9 +91,18 @@ def test_orders_by_unit_outages_cases_and_satisfaction(lead, now, units, catalog
         order(units, f"GD7{n}", status=Status.CALLBACK_DONE, callback_at=today, satisfaction=satisfaction)
     order(units, "GD80", status=Status.CALLBACK_DONE, callback_at=today - timedelta(days=2),
           satisfaction=Satisfaction.UNSATISFIED)
+    worker = make_user(Role.FIELD_WORKER, username="w1", unit="repair", first_name="王师傅")
+    crew = Crew.objects.create(unit=units["repair"], name="抢修一班")
+    WorkOrder.objects.filter(number__in=["GD1", "GD2"]).update(assignee=worker)
+    WorkOrder.objects.filter(number="GD5").update(crew=crew)
+    WorkOrder.objects.filter(number="GD4").update(assignee=worker)  # closed: not counted
     board = live_board(actor=lead, now=timezone.now())
     by_unit = {u["unit"]: (u["open"], u["overdue"]) for u in board.units}
     assert by_unit == {"张店维修中心": (4, 1), None: (1, 0)}
+    # By person (issue 15): the worker's two open orders (one overdue) first, then the crew's one.
+    assert [(p["kind"], p["name"], p["unit"], p["open"], p["overdue"]) for p in board.people] == [
+        ("person", worker.get_full_name(), "张店维修中心", 2, 1), ("crew", "抢修一班", "张店维修中心", 1, 0)]
+    assert as_dict(board)["people"] == board.people
     assert (board.open_orders, board.overdue_orders) == (5, 1)
     assert [o.number for o in board.cases] == ["GD5"] and not board.cases[0].board_late
     assert (board.callbacks_today, board.satisfaction_today) == (3, round(2 / 3, 4))

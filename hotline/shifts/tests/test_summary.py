@@ -5,6 +5,7 @@ from datetime import datetime
 
 from hotline.shifts import selectors
 from hotline.shifts.summary import ITEMS, hydrate
+from hotline.workorders.models import WorkOrder
 
 from .conftest import HANDOVER_AT, NIGHT_END, NIGHT_START, at
 
@@ -49,6 +50,15 @@ def test_open_orders_by_status_and_by_unit_with_links(people, night, units):
     assert by_unit == {"": (3, 0), "张店维修中心": (3, 2)}
     repair = next(r for r in open_orders["by_unit"] if r["unit_id"] == units["repair"].pk)
     assert repair["url"] == f"/orders/?status=open&unit={units['repair'].pk}"
+    assert open_orders["by_person"] == []  # nothing of the night is assigned to a person yet
+
+
+def test_open_orders_by_person(people, night, units):
+    WorkOrder.objects.filter(pk__in=[night.overdue_sign.pk, night.emergency.pk]).update(assignee=people["worker"])
+    WorkOrder.objects.filter(pk=night.resolved.pk).update(assignee=people["dispatcher"])  # resolved: not open
+    [row] = summary_of_the_night(people)["open_orders"]["by_person"]
+    assert (row["kind"], row["id"], row["unit"], row["open"], row["overdue"]) == (
+        "person", people["worker"].pk, "张店维修中心", 2, 2)
 
 
 def test_overdue_orders_oldest_first_with_the_deadline_they_missed(people, night):
