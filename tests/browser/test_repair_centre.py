@@ -139,7 +139,8 @@ def test_s6_the_repair_centre_sees_assigns_and_works_an_emergency_in_time(
     # Arrival on site: the phone's position and a photo.
     phone.locator(f"#arrive-btn-{number}").click()
     arrive = phone.locator(f"#arrive-{number}.show")
-    phone.wait_for_function(f"() => document.querySelector('#arrive-{number} input[name=lat]').value !== ''")
+    arrive.wait_for()  # the form is fetched into the card on demand
+    phone.wait_for_function(f"() => document.querySelector('#arrive-{number} input[name=lat]')?.value")
     arrive.locator("input[type=file][name=files]").set_input_files(str(write_png(tmp_path / "on-site.png")))
     phone_shot("arrival")
     arrive.locator(f"#arrive-submit-{number}").click()
